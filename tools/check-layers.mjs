@@ -24,7 +24,8 @@ const LAYERS = {
 };
 // Development-only helpers any package may use in its tests.
 const DEV_ANYWHERE = new Set(['@eddy/testkit', '@eddy/store-conformance']);
-const PURE_FORBIDDEN = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](?:node:)?(?:net|fs|fs\/promises|dgram|http|https|http2|tls|child_process|timers|timers\/promises)['"]/;
+const PURE_FORBIDDEN =
+  /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](?:node:)?(?:net|fs|fs\/promises|dgram|http|https|http2|tls|child_process|timers|timers\/promises)['"]/;
 const TIMER_CALL = /\b(?:setTimeout|setInterval|setImmediate)\s*\(/;
 const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 
@@ -39,7 +40,8 @@ function workspaces() {
     for (const name of readdirSync(base)) {
       const dir = join(base, name);
       const manifest = join(dir, 'package.json');
-      if (existsSync(manifest)) found.push({ dir, app: group === 'apps', pkg: JSON.parse(readFileSync(manifest, 'utf8')) });
+      if (existsSync(manifest))
+        found.push({ dir, app: group === 'apps', pkg: JSON.parse(readFileSync(manifest, 'utf8')) });
     }
   }
   return found;
@@ -69,7 +71,8 @@ for (const { dir, app, pkg } of all) {
   const dev = { ...pkg.devDependencies };
   const rule = LAYERS[pkg.name];
   const isTestkit = pkg.name === '@eddy/testkit';
-  if (!app && !rule && !isTestkit) report(where, `${pkg.name} is not in the layer table (tools/check-layers.mjs, ARCHITECTURE.md)`);
+  if (!app && !rule && !isTestkit)
+    report(where, `${pkg.name} is not in the layer table (tools/check-layers.mjs, ARCHITECTURE.md)`);
 
   for (const dependency of Object.keys({ ...runtime, ...dev })) {
     if (appNames.has(dependency)) report(where, `depends on the app ${dependency}; nothing imports an app`);
@@ -79,7 +82,10 @@ for (const { dir, app, pkg } of all) {
     if (app || isTestkit) continue;
     if (!rule.may.includes(dependency)) {
       const target = LAYERS[dependency];
-      const why = target && target.layer >= rule.layer ? `layer ${target.layer} is not below layer ${rule.layer}` : 'not allowed by the table';
+      const why =
+        target && target.layer >= rule.layer
+          ? `layer ${target.layer} is not below layer ${rule.layer}`
+          : 'not allowed by the table';
       report(where, `${pkg.name} may not depend on ${dependency} (${why})`);
     }
   }
@@ -101,7 +107,8 @@ for (const { dir, app, pkg } of all) {
     const referenced = new Set((tsconfig.references ?? []).map((r) => resolve(dir, r.path)));
     for (const dependency of Object.keys(runtime).filter((d) => names.has(d))) {
       const target = all.find((w) => w.pkg.name === dependency);
-      if (!referenced.has(target.dir)) report(where, `tsconfig.json has no reference to ${relative(root, target.dir)} (${dependency})`);
+      if (!referenced.has(target.dir))
+        report(where, `tsconfig.json has no reference to ${relative(root, target.dir)} (${dependency})`);
     }
   }
 
@@ -115,15 +122,18 @@ for (const { dir, app, pkg } of all) {
       const specifier = match[1] ?? match[2];
       if (specifier.startsWith('.')) {
         const target = resolve(dirname(file), specifier);
-        if (!target.startsWith(dir + '/')) report(at, `relative import '${specifier}' leaves the package; import by package name`);
+        if (!target.startsWith(`${dir}/`))
+          report(at, `relative import '${specifier}' leaves the package; import by package name`);
         continue;
       }
       if (!specifier.startsWith('@eddy/')) continue;
       const packageName = specifier.split('/').slice(0, 2).join('/');
       const subpath = specifier.slice(packageName.length);
       if (!declared.has(packageName)) report(at, `imports ${packageName}, which package.json does not declare`);
-      if (/^\/(?:src|dist)(?:\/|$)/.test(subpath)) report(at, `imports '${specifier}': use the package's exports map, not its files`);
-      if (packageName === pkg.name && file.includes(`${dir}/src/`)) report(at, 'imports its own package by name; use a relative import');
+      if (/^\/(?:src|dist)(?:\/|$)/.test(subpath))
+        report(at, `imports '${specifier}': use the package's exports map, not its files`);
+      if (packageName === pkg.name && file.includes(`${dir}/src/`))
+        report(at, 'imports its own package by name; use a relative import');
     }
     if (rule?.pure && file.includes(`${dir}/src/`) && !file.endsWith('.test.ts')) {
       if (PURE_FORBIDDEN.test(code)) report(at, `${pkg.name} must stay pure: no network, file or timer modules`);
