@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The tree to check: the repository, or a directory given as the first argument (the checker's own tests).
+const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..'));
 
 // The table from ARCHITECTURE.md: layer, and the Eddy packages each may depend on at run time.
 const LAYERS = {
