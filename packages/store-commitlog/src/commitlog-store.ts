@@ -1,0 +1,1109 @@
+import {
+  type Clock,
+  decodeRecord,
+  EddyError,
+  encodedRecordSize,
+  encodeRecordInto,
+  type Message,
+  MIN_RECORD_SIZE,
+  parseWithSchema,
+  type ScheduledTask,
+  type StoredMessage,
+  systemClock,
+  tagCode,
+} from '@eddy/message';
+import {
+  type AppendResult,
+  checkAppend,
+  checkOffset,
+  checkQueueId,
+  compareKeys,
+  type MessageStore,
+  type MetadataStore,
+  type QueueRange,
+  type ReadOptions,
+  type ReadResult,
+  type RetentionPolicy,
+  type RetentionReport,
+  resolveReadOptions,
+  SerialExecutor,
+  type StoreCapabilities,
+  storeClosedError,
+} from '@eddy/store';
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CommitLog, type ScanFault } from './commit-log.js';
+import {
+  CONSUME_QUEUE_ENTRY_SIZE,
+  type ConsumeQueue,
+  ConsumeQueueStore,
+  decodeConsumeQueueEntry,
+  encodeConsumeQueueEntry,
+} from './consume-queue.js';
+import { type FileSystem, joinPath, nodeFileSystem } from './file-layer.js';
+import { KeyIndex } from './index-file.js';
+import { createStderrLogger, type Logger } from './logger.js';
+import { type MetadataLog, openMetadataLog } from './metadata-log.js';
+import {
+  type CommitLogStoreOptions,
+  CommitLogStoreOptionsSchema,
+  type ResolvedCommitLogStoreConfig,
+} from './options.js';
+import { type EngineState, readState, writeState } from './state-file.js';
+
+const ENGINE = 'commitlog';
+const CAPABILITIES: StoreCapabilities = Object.freeze({ durable: true, retention: 'segment' });
+const DEFAULT_FIND_BY_KEY_LIMIT = 64;
+// Filtered reads walk the ConsumeQueue in chunks of this many entries (one read each).
+const FILTER_CHUNK_ENTRIES = 1024;
+// Most bytes one CommitLog read of a read() covers (a single larger record is read whole).
+const READ_SPAN_BYTES = 1024 * 1024;
+// Candidates an id look-up walks: duplicates of an id are rare, and each candidate is confirmed.
+const FIND_BY_ID_CANDIDATES = 256;
+
+/** A record to read: its queue offset and where its ConsumeQueue entry says it is. */
+interface SpanItem {
+  readonly offset: number;
+  readonly position: number;
+  readonly size: number;
+}
+
+/** Options of the engine after defaults, with what code injects. */
+interface Resolved extends ResolvedCommitLogStoreConfig {
+  readonly clock: Clock;
+  readonly fileSystem: FileSystem;
+  readonly logger: Logger;
+}
+
+/** Where the files of a store live under its directory. */
+function layout(dir: string) {
+  return {
+    commitLog: joinPath(dir, 'commitlog'),
+    consumeQueue: joinPath(dir, 'consumequeue'),
+    index: joinPath(dir, 'index'),
+    metadata: joinPath(dir, 'metadata'),
+    state: joinPath(dir, 'state.json'),
+    checkpoint: joinPath(dir, 'checkpoint'),
+    abort: joinPath(dir, 'abort'),
+  };
+}
+
+/**
+ * Opens (creating if needed) a CommitLog store in `options.dir`. After an unclean stop (the `abort`
+ * marker is present) it recovers: scans the CommitLog from the checkpoint checking every record's
+ * CRC32C, truncates a torn tail, rebuilds ConsumeQueue and index entries past the checkpoint and cuts
+ * back ConsumeQueues that point past the recovered end.
+ *
+ * @throws `INVALID_CONFIG` naming the option for bad options or files written with another geometry;
+ * `CORRUPT_DATA` naming the file and position for a corrupt record before the flushed point (unless
+ * `repair`); `IO_ERROR` when the files cannot be read.
+ */
+export async function openCommitLogStore(options: CommitLogStoreOptions): Promise<CommitLogStore> {
+  const { clock, fileSystem, logger, ...config } = options;
+  const parsed = parseWithSchema(CommitLogStoreOptionsSchema, config, 'commit log store options');
+  const resolved: Resolved = {
+    ...parsed,
+    clock: clock ?? systemClock,
+    fileSystem: fileSystem ?? nodeFileSystem,
+    logger: logger ?? createStderrLogger(),
+  };
+  return CommitLogStore.open(resolved);
+}
+
+/**
+ * The CommitLog engine: one CommitLog shared by every queue, a ConsumeQueue per queue, a key/id index,
+ * a metadata log, a checkpoint and an abort marker. See the package README for the layout and the
+ * durability of each flush mode.
+ *
+ * Appends are synchronous up to the durability wait (encode, one write, dispatch to ConsumeQueue and
+ * index), so they cannot interleave and what an append acknowledged is readable at once. A failed
+ * write is cut back and reported; a failure that leaves the files inconsistent with memory (a failed
+ * fdatasync, a failed ConsumeQueue write) stops the store: every later call rejects with that error
+ * until it is reopened, which recovers from the files.
+ */
+export class CommitLogStore implements MessageStore {
+  readonly specificationVersion = 'v1';
+  readonly engine = ENGINE;
+  readonly capabilities = CAPABILITIES;
+  readonly metadata: MetadataStore;
+  readonly #options: Resolved;
+  readonly #paths: ReturnType<typeof layout>;
+  readonly #commitLog: CommitLog;
+  readonly #queues: ConsumeQueueStore;
+  readonly #index: KeyIndex;
+  readonly #metadataLog: MetadataLog;
+  readonly #state: EngineState;
+  readonly #maintenance = new SerialExecutor();
+  readonly #stateWriter = new SerialExecutor();
+  /** Topics being deleted: appends to them wait until the deletion is durable. */
+  readonly #deleting = new Map<string, Promise<void>>();
+  #lastStoreTimestamp: number;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #broken: EddyError | undefined;
+  #flushTimer: ScheduledTask | undefined;
+  #cleanTimer: ScheduledTask | undefined;
+
+  private constructor(
+    options: Resolved,
+    parts: {
+      commitLog: CommitLog;
+      queues: ConsumeQueueStore;
+      index: KeyIndex;
+      metadata: MetadataLog;
+      state: EngineState;
+      lastStoreTimestamp: number;
+    },
+  ) {
+    this.#options = options;
+    this.#paths = layout(options.dir);
+    this.#commitLog = parts.commitLog;
+    this.#queues = parts.queues;
+    this.#index = parts.index;
+    this.#metadataLog = parts.metadata;
+    this.#state = parts.state;
+    this.#lastStoreTimestamp = parts.lastStoreTimestamp;
+    this.metadata = guardMetadata(parts.metadata, () => this.#ensureOpen());
+  }
+
+  /** Opens the store with resolved options; see {@link openCommitLogStore}. */
+  static async open(options: Resolved): Promise<CommitLogStore> {
+    const { fileSystem, logger } = options;
+    const paths = layout(options.dir);
+    fileSystem.mkdir(options.dir);
+    const unclean = fileSystem.exists(paths.abort);
+    // The marker goes down before anything else, so that a crash during open or recovery is seen as one.
+    if (!unclean) {
+      // Empty, so creating it and making its directory entry durable is all it takes.
+      fileSystem.open(paths.abort, { create: true }).close();
+      await fileSystem.syncDirectory(options.dir);
+    }
+
+    let checkpoint: Checkpoint | undefined;
+    try {
+      checkpoint = readCheckpoint(fileSystem, paths.checkpoint);
+    } catch (error) {
+      if (!(options.repair && EddyError.is(error, 'CORRUPT_DATA'))) throw error;
+      logger.error('repair: the checkpoint is corrupt; recovering by scanning the whole CommitLog', {
+        path: paths.checkpoint,
+        error: (error as Error).message,
+      });
+      checkpoint = undefined;
+    }
+    const state = readState(fileSystem, paths.state);
+    let geometryChanged = false;
+    if (state.geometry === undefined) {
+      state.geometry = {
+        segmentSize: options.segmentSize,
+        consumeQueueEntriesPerFile: options.consumeQueueEntriesPerFile,
+      };
+      geometryChanged = true;
+    }
+    for (const name of ['segmentSize', 'consumeQueueEntriesPerFile'] as const) {
+      if (state.geometry[name] !== options[name]) {
+        throw new EddyError(
+          'INVALID_CONFIG',
+          `${name} is ${options[name]}, but the store in ${options.dir} was made with ${state.geometry[name]}; its files cannot be read with another`,
+          { details: { option: name, value: options[name], stored: state.geometry[name] } },
+        );
+      }
+    }
+    const commitLog = CommitLog.open(fileSystem, paths.commitLog, options.segmentSize);
+    const queues = new ConsumeQueueStore(fileSystem, paths.consumeQueue, {
+      entriesPerFile: options.consumeQueueEntriesPerFile,
+      maxOpenFiles: options.maxOpenConsumeQueueFiles,
+    });
+    const opened: { index?: KeyIndex; metadata?: MetadataLog } = {};
+    try {
+      queues.load();
+      let stateChanged = removeDeletedTopicLeftovers(queues, state, logger) || geometryChanged;
+      applyMinOffsets(queues, state);
+      opened.index = KeyIndex.open(fileSystem, paths.index, {
+        slots: options.indexSlots,
+        entriesPerFile: options.indexEntriesPerFile,
+        rebuildOnCorruption: true,
+      });
+      const index = opened.index;
+      opened.metadata = await openMetadataLog(fileSystem, paths.metadata, { sync: options.flush === 'sync' });
+
+      let lastStoreTimestamp = checkpoint?.lastStoreTimestamp ?? 0;
+      const cleanEnd = checkpoint === undefined ? undefined : checkpoint.commitLogFlushed;
+      const trustCheckpoint =
+        !unclean &&
+        !index.rebuilt &&
+        (cleanEnd !== undefined
+          ? segmentsReach(commitLog, fileSystem, cleanEnd)
+          : commitLog.segmentStarts.length === 0);
+      let needsCheckpoint = false;
+      if (trustCheckpoint) {
+        commitLog.setEnd(cleanEnd ?? 0);
+      } else {
+        if (index.rebuilt)
+          logger.warn('the key index was corrupt and is rebuilt from the CommitLog', { path: paths.index });
+        const recovered = recover({ options, commitLog, queues, index, state, checkpoint });
+        lastStoreTimestamp = Math.max(lastStoreTimestamp, recovered.lastStoreTimestamp);
+        stateChanged ||= recovered.stateChanged;
+        needsCheckpoint = recovered.needsCheckpoint;
+      }
+      const store = new CommitLogStore(options, {
+        commitLog,
+        queues,
+        index,
+        metadata: opened.metadata,
+        state,
+        lastStoreTimestamp,
+      });
+      if (stateChanged) await store.#persistState();
+      if (needsCheckpoint) await store.#maintenance.run(() => store.#checkpointFlush());
+      store.#scheduleFlush();
+      store.#scheduleClean();
+      return store;
+    } catch (error) {
+      // Leave the abort marker: the next open must recover again.
+      await opened.metadata?.close().catch(() => {});
+      opened.index?.close();
+      queues.close();
+      await commitLog.close();
+      throw error;
+    }
+  }
+
+  async append(topic: string, queueId: number, messages: readonly Message[]): Promise<AppendResult> {
+    this.#ensureOpen();
+    checkAppend(topic, queueId, messages, this.#options.maxBodySize);
+    const deleting = this.#deleting.get(topic);
+    if (deleting !== undefined) {
+      await deleting.catch(() => {});
+      this.#ensureOpen();
+    }
+    return this.#appendNow(topic, queueId, messages);
+  }
+
+  async read(topic: string, queueId: number, offset: number, options?: ReadOptions): Promise<ReadResult> {
+    this.#ensureOpen();
+    checkQueueId(queueId);
+    checkOffset(offset);
+    const { maxMessages, maxBytes, maxScan, filter } = resolveReadOptions(options);
+    const queue = this.#queues.queue(topic, queueId);
+    if (queue === undefined) return { status: 'unknown-queue' };
+    const { minOffset, maxOffset } = queue;
+    if (offset < minOffset || offset > maxOffset) return { status: 'offset-out-of-range', minOffset, maxOffset };
+    let messages: StoredMessage[] = [];
+    let next = offset;
+    if (filter === undefined) {
+      // Every record is at least MIN_RECORD_SIZE bytes, so maxBytes also bounds the entries worth reading.
+      const count = Math.min(maxMessages, maxOffset - offset, Math.floor(maxBytes / MIN_RECORD_SIZE) + 1);
+      if (count > 0) {
+        const entries = this.#queues.readEntries(queue, offset, count);
+        let take = 0;
+        let bytes = 0;
+        while (take < count) {
+          const size = entries.readUInt32BE(take * CONSUME_QUEUE_ENTRY_SIZE + 8);
+          // The first message goes out whatever its size, so that a reader always makes progress.
+          if (take > 0 && bytes + size > maxBytes) break;
+          bytes += size;
+          take++;
+        }
+        messages = this.#readRecords(queue, offset, entries, take);
+        next = offset + take;
+      }
+    } else {
+      const scanEnd = Math.min(maxOffset, offset + maxScan);
+      let bytes = 0;
+      scan: while (next < scanEnd && messages.length < maxMessages) {
+        const count = Math.min(FILTER_CHUNK_ENTRIES, scanEnd - next);
+        const entries = this.#queues.readEntries(queue, next, count);
+        // Skip by tag code without touching the CommitLog; candidates are read in spans, then confirmed on the tag.
+        const candidates: SpanItem[] = [];
+        const wanted = maxMessages - messages.length;
+        let looked = 0;
+        // Only as many candidates as could be returned, so that a small read does not read a whole chunk.
+        for (; looked < count && candidates.length < wanted; looked++) {
+          const at = looked * CONSUME_QUEUE_ENTRY_SIZE;
+          if (!filter.codes.has(entries.readUInt32BE(at + 16))) continue;
+          const entry = decodeConsumeQueueEntry(entries, at);
+          candidates.push({ offset: next + looked, position: entry.position, size: entry.size });
+        }
+        const lookedTo = next + looked;
+        const found = this.#readSpans(queue, candidates);
+        for (let candidate = 0; candidate < candidates.length; candidate++) {
+          const item = candidates[candidate] as SpanItem;
+          const message = found[candidate] as StoredMessage;
+          if (filter.matches(message.tag)) {
+            if (messages.length > 0 && bytes + item.size > maxBytes) {
+              next = item.offset;
+              break scan;
+            }
+            bytes += item.size;
+            messages.push(message);
+            if (messages.length >= maxMessages) {
+              next = item.offset + 1;
+              break scan;
+            }
+          }
+        }
+        // Nothing between the candidates matched by code: every entry up to lookedTo has been looked at.
+        next = lookedTo;
+      }
+    }
+    return { status: 'ok', messages, nextOffset: next, minOffset, maxOffset };
+  }
+
+  async queueRange(topic: string, queueId: number): Promise<QueueRange | undefined> {
+    this.#ensureOpen();
+    checkQueueId(queueId);
+    const queue = this.#queues.queue(topic, queueId);
+    return queue === undefined ? undefined : rangeOf(queue);
+  }
+
+  async offsetForTimestamp(topic: string, queueId: number, timestamp: number): Promise<number | undefined> {
+    this.#ensureOpen();
+    checkQueueId(queueId);
+    checkTimestamp('timestamp', timestamp);
+    const queue = this.#queues.queue(topic, queueId);
+    if (queue === undefined || queue.minOffset >= queue.maxOffset) return undefined;
+    // Store timestamps never decrease along the CommitLog, so they never decrease along a queue.
+    const offset = this.#queues.search(
+      queue,
+      queue.minOffset,
+      queue.maxOffset,
+      (entry) => this.#storeTimestampAt(entry.position) >= timestamp,
+    );
+    return offset < queue.maxOffset ? offset : undefined;
+  }
+
+  async findById(messageId: string): Promise<StoredMessage | undefined> {
+    this.#ensureOpen();
+    for (const position of this.#index.lookup(`i${messageId}`, FIND_BY_ID_CANDIDATES)) {
+      const message = this.#readIfReadable(position);
+      if (message?.messageId === messageId) return message;
+    }
+    return undefined;
+  }
+
+  async findByKey(topic: string, key: string, options: { readonly limit?: number } = {}): Promise<StoredMessage[]> {
+    this.#ensureOpen();
+    const limit = options.limit ?? DEFAULT_FIND_BY_KEY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new EddyError('INVALID_ARGUMENT', `limit must be a positive integer, got ${options.limit}`);
+    }
+    if (this.#queues.queuesOf(topic) === undefined) return [];
+    const hashKey = keyHashKey(topic, key);
+    // Candidates include hash collisions and unreadable messages: ask for more until enough are confirmed.
+    for (let wanted = limit + 16; ; wanted *= 4) {
+      const positions = this.#index.lookup(hashKey, wanted);
+      const found: StoredMessage[] = [];
+      const seen = new Set<number>();
+      for (const position of positions) {
+        if (seen.has(position)) continue;
+        seen.add(position);
+        const message = this.#readIfReadable(position);
+        if (message !== undefined && message.topic === topic && message.keys.includes(key)) {
+          found.push(message);
+          if (found.length === limit) return found;
+        }
+      }
+      if (positions.length < wanted) return found;
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    this.#ensureOpen();
+    const topics: string[] = [];
+    for (const topic of this.#queues.topics()) if ((this.#queues.queuesOf(topic)?.size ?? 0) > 0) topics.push(topic);
+    return topics.sort(compareKeys);
+  }
+
+  async listQueues(topic: string): Promise<QueueRange[]> {
+    this.#ensureOpen();
+    const queues = this.#queues.queuesOf(topic);
+    if (queues === undefined) return [];
+    return [...queues.values()].sort((left, right) => left.queueId - right.queueId).map(rangeOf);
+  }
+
+  async deleteTopic(topic: string): Promise<boolean> {
+    this.#ensureOpen();
+    if (this.#broken !== undefined) throw this.#broken;
+    const pending = this.#deleting.get(topic);
+    if (pending !== undefined) {
+      await pending.catch(() => {});
+      this.#ensureOpen();
+    }
+    const queues = this.#queues.queuesOf(topic);
+    if (queues === undefined || queues.size === 0) return false;
+    // Every record of this incarnation lies below this position; recovery never dispatches them again.
+    this.#state.tombstones.set(topic, this.#commitLog.maxPosition);
+    for (const queueId of queues.keys()) this.#state.minOffsets.get(topic)?.delete(queueId);
+    this.#state.minOffsets.delete(topic);
+    const deletion = (async () => {
+      // The tombstone is durable before the files go: a crash in between leaves files that open removes,
+      // never a topic that recovery brings back.
+      try {
+        await this.#persistState();
+        this.#queues.removeTopic(topic);
+      } catch (error) {
+        // Memory says deleted but the files do not: a new queue of this name must not write among them.
+        throw this.#breakDown(error, `deletion of topic ${topic} failed`);
+      }
+    })();
+    // Readers see the topic gone at once; appends to it wait for the deletion (see append).
+    this.#queues.forget(topic);
+    this.#deleting.set(topic, deletion);
+    try {
+      await deletion;
+    } finally {
+      this.#deleting.delete(topic);
+    }
+    return true;
+  }
+
+  async deleteRecordsBefore(topic: string, queueId: number, offset: number): Promise<QueueRange | undefined> {
+    this.#ensureOpen();
+    checkQueueId(queueId);
+    checkOffset(offset);
+    const queue = this.#queues.queue(topic, queueId);
+    if (queue === undefined) return undefined;
+    if (this.#broken !== undefined) throw this.#broken;
+    const target = Math.min(offset, queue.maxOffset);
+    if (target > queue.minOffset) {
+      queue.minOffset = target;
+      await this.#persistState();
+      this.#queues.removeFilesBelow(queue, queue.minOffset);
+    }
+    return rangeOf(queue);
+  }
+
+  async enforceRetention(policy: RetentionPolicy): Promise<RetentionReport> {
+    this.#ensureOpen();
+    checkTimestamp('storedBefore', policy?.storedBefore);
+    return this.#maintenance.run(() => this.#retain(policy.storedBefore, undefined));
+  }
+
+  async flush(): Promise<void> {
+    this.#ensureOpen();
+    await this.#maintenance.run(() => this.#checkpointFlush());
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  /** CommitLog fdatasync rounds so far; for tests and metrics. */
+  get commitLogSyncCount(): number {
+    return this.#commitLog.syncCount;
+  }
+
+  /** ConsumeQueue file handles open now; for tests and metrics. */
+  get openConsumeQueueFiles(): number {
+    return this.#queues.openFileCount;
+  }
+
+  /** The CommitLog's first and end positions; for tests and metrics. */
+  get commitLogRange(): { readonly minPosition: number; readonly maxPosition: number } {
+    return { minPosition: this.#commitLog.minPosition, maxPosition: this.#commitLog.maxPosition };
+  }
+
+  #appendNow(topic: string, queueId: number, messages: readonly Message[]): Promise<AppendResult> {
+    if (this.#broken !== undefined) throw this.#broken;
+    const storeTimestamp = Math.max(this.#lastStoreTimestamp, this.#options.clock.now());
+    const existing = this.#queues.queue(topic, queueId);
+    const queue = existing ?? this.#queues.create(topic, queueId);
+    const baseOffset = queue.maxOffset;
+    const sizes = messages.map(encodedRecordSize);
+    const buffer = Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + size, 0));
+    let positions: number[];
+    try {
+      let cursor = 0;
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i] as Message;
+        // Fields one by one: an object spread of the message is several times slower on this hot path.
+        cursor = encodeRecordInto(buffer, cursor, {
+          topic,
+          body: message.body,
+          keys: message.keys,
+          tag: message.tag,
+          properties: message.properties,
+          messageId: message.messageId,
+          bornTimestamp: message.bornTimestamp,
+          bornHost: message.bornHost,
+          producerGroup: message.producerGroup,
+          messageGroup: message.messageGroup,
+          deliveryTimestamp: message.deliveryTimestamp,
+          transaction: message.transaction,
+          reconsumeTimes: message.reconsumeTimes,
+          queueId,
+          queueOffset: baseOffset + i,
+          storeTimestamp,
+        });
+      }
+      positions = this.#commitLog.append(buffer, sizes);
+    } catch (error) {
+      if (existing === undefined) this.#queues.discardIfEmpty(queue);
+      throw error;
+    }
+    this.#lastStoreTimestamp = storeTimestamp;
+    try {
+      this.#dispatch(queue, baseOffset, messages, positions, sizes);
+    } catch (error) {
+      throw this.#breakDown(error, `dispatch of ${topic}/${queueId} at offset ${baseOffset} failed`);
+    }
+    const result: AppendResult = { baseOffset, nextOffset: queue.maxOffset, storeTimestamp };
+    if (this.#options.flush === 'async') return Promise.resolve(result);
+    const end = (positions.at(-1) as number) + (sizes.at(-1) as number);
+    return this.#commitLog.waitForFlush(end).then(() => result);
+  }
+
+  /** Writes the batch's ConsumeQueue entries (one write per file) and index entries. */
+  #dispatch(
+    queue: ConsumeQueue,
+    baseOffset: number,
+    messages: readonly Pick<Message, 'tag' | 'messageId' | 'keys'>[],
+    positions: readonly number[],
+    sizes: readonly number[],
+  ): void {
+    const entries = Buffer.allocUnsafe(messages.length * CONSUME_QUEUE_ENTRY_SIZE);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as Message;
+      encodeConsumeQueueEntry(
+        entries,
+        i * CONSUME_QUEUE_ENTRY_SIZE,
+        positions[i] as number,
+        sizes[i] as number,
+        tagCode(message.tag),
+      );
+    }
+    this.#queues.write(queue, baseOffset, entries, messages.length);
+    for (let i = 0; i < messages.length; i++)
+      indexRecord(this.#index, queue.topic, messages[i] as Message, positions[i] as number);
+  }
+
+  /** Reads `count` records whose ConsumeQueue entries (from `offset`) are in `entries`, one CommitLog read per contiguous run. */
+  #readRecords(queue: ConsumeQueue, offset: number, entries: Buffer, count: number): StoredMessage[] {
+    const items: SpanItem[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const entry = decodeConsumeQueueEntry(entries, i * CONSUME_QUEUE_ENTRY_SIZE);
+      items[i] = { offset: offset + i, position: entry.position, size: entry.size };
+    }
+    return this.#readSpans(queue, items);
+  }
+
+  /**
+   * Reads the records of `items` (in CommitLog order) with one read per span of the CommitLog of up to
+   * `READ_SPAN_BYTES` within a segment: a batch is one read, and so are messages of one queue
+   * interleaved with a few others, at the cost of reading the others' bytes too.
+   */
+  #readSpans(queue: ConsumeQueue, items: readonly SpanItem[]): StoredMessage[] {
+    const messages: StoredMessage[] = new Array(items.length);
+    let i = 0;
+    while (i < items.length) {
+      const first = items[i] as SpanItem;
+      const limit = Math.min(
+        this.#commitLog.segmentStartOf(first.position) + this.#commitLog.segmentSize,
+        first.position + READ_SPAN_BYTES,
+      );
+      let end = first.position + first.size;
+      let j = i + 1;
+      for (; j < items.length; j++) {
+        const item = items[j] as SpanItem;
+        if (item.position < end || item.position + item.size > limit) break;
+        end = item.position + item.size;
+      }
+      const bytes = this.#readCommitLog(queue, first.offset, first.position, end - first.position);
+      for (let k = i; k < j; k++) {
+        const item = items[k] as SpanItem;
+        messages[k] = this.#decodeAt(
+          queue,
+          item.offset,
+          bytes,
+          item.position - first.position,
+          item.position,
+          item.size,
+        );
+      }
+      i = j;
+    }
+    return messages;
+  }
+
+  #readCommitLog(queue: ConsumeQueue, offset: number, position: number, length: number): Buffer {
+    if (position < this.#commitLog.minPosition) {
+      throw new EddyError(
+        'CORRUPT_DATA',
+        `ConsumeQueue ${queue.topic}/${queue.queueId} entry ${offset} points at CommitLog position ${position}, below the log's start ${this.#commitLog.minPosition}`,
+        { details: { topic: queue.topic, queueId: queue.queueId, offset, position } },
+      );
+    }
+    return this.#commitLog.read(position, length);
+  }
+
+  /** Decodes and checks one record against the ConsumeQueue entry that led to it. */
+  #decodeAt(
+    queue: ConsumeQueue,
+    offset: number,
+    bytes: Buffer,
+    at: number,
+    position: number,
+    size: number,
+  ): StoredMessage {
+    const decoded = decodeRecord(bytes.subarray(at, at + size), 0, {
+      verifyChecksum: this.#options.verifyChecksumOnRead,
+    });
+    if (!decoded.ok) {
+      const { path: file, position: filePosition } = this.#whereIs(position);
+      throw new EddyError('CORRUPT_DATA', `${file} at ${filePosition}: ${decoded.error.message}`, {
+        cause: decoded.error,
+        details: { path: file, position: filePosition, fault: decoded.fault },
+      });
+    }
+    const record = decoded.record;
+    if (
+      decoded.size !== size ||
+      record.topic !== queue.topic ||
+      record.queueId !== queue.queueId ||
+      record.queueOffset !== offset
+    ) {
+      const { path: file, position: filePosition } = this.#whereIs(position);
+      throw new EddyError(
+        'CORRUPT_DATA',
+        `${file} at ${filePosition} holds ${record.topic}/${record.queueId}@${record.queueOffset}, but ConsumeQueue ${queue.topic}/${queue.queueId} entry ${offset} points there`,
+        { details: { path: file, position: filePosition } },
+      );
+    }
+    return record;
+  }
+
+  /** The segment file holding a CommitLog position, and the position in it: for error messages. */
+  #whereIs(position: number): { path: string; position: number } {
+    const start = this.#commitLog.segmentStartOf(position);
+    return { path: this.#commitLog.segmentPath(start), position: position - start };
+  }
+
+  /** The record at an indexed position, if it is still readable through its queue; undefined otherwise. */
+  #readIfReadable(position: number): StoredMessage | undefined {
+    if (position < this.#commitLog.minPosition || position >= this.#commitLog.maxPosition) return undefined;
+    const size = this.#commitLog.readRecordSize(position);
+    if (size === undefined) return undefined;
+    const bytes = this.#commitLog.read(position, size);
+    const decoded = decodeRecord(bytes, 0, { verifyChecksum: this.#options.verifyChecksumOnRead });
+    if (!decoded.ok) {
+      const start = this.#commitLog.segmentStartOf(position);
+      throw new EddyError(
+        'CORRUPT_DATA',
+        `${this.#commitLog.segmentPath(start)} at ${position - start}: ${decoded.error.message}`,
+        {
+          cause: decoded.error,
+        },
+      );
+    }
+    const record = decoded.record;
+    const queue = this.#queues.queue(record.topic, record.queueId);
+    if (queue === undefined || record.queueOffset < queue.minOffset || record.queueOffset >= queue.maxOffset)
+      return undefined;
+    // The queue of the same name may be a later incarnation (the topic was deleted and made again).
+    if (this.#queues.entry(queue, record.queueOffset).position !== position) return undefined;
+    return record;
+  }
+
+  #storeTimestampAt(position: number): number {
+    const timestamp = this.#commitLog.readStoreTimestamp(position);
+    if (timestamp === undefined) {
+      throw new EddyError(
+        'CORRUPT_DATA',
+        `no record at CommitLog position ${position}, where a ConsumeQueue entry points`,
+      );
+    }
+    return timestamp;
+  }
+
+  /**
+   * Flushes the CommitLog, then ConsumeQueue and index files, then writes the checkpoint: everything
+   * below the CommitLog position taken at the start is durable and dispatched.
+   */
+  async #checkpointFlush(): Promise<void> {
+    const target = this.#commitLog.maxPosition;
+    const lastStoreTimestamp = this.#lastStoreTimestamp;
+    await this.#commitLog.flush();
+    await this.#queues.flush();
+    await this.#index.flush();
+    // Metadata shares the flush: in async mode this bounds what a power loss can take from it too.
+    await this.#metadataLog.flush();
+    await writeCheckpoint(this.#options.fileSystem, this.#paths.checkpoint, {
+      version: 1,
+      // In sync mode group commit may have synced past the target meanwhile: the more recovery knows is
+      // flushed, the more of a bad record it can call corruption rather than a torn tail.
+      commitLogFlushed: Math.max(target, this.#commitLog.flushedPosition),
+      dispatchFlushed: target,
+      lastStoreTimestamp,
+    });
+  }
+
+  async #retain(storedBefore: number, diskMaxUsedRatio: number | undefined): Promise<RetentionReport> {
+    const commitLog = this.#commitLog;
+    const starts = [...commitLog.segmentStarts];
+    let cut = commitLog.minPosition;
+    // A segment's newest record is no newer than the next segment's first (store times never decrease).
+    for (let i = 0; i + 1 < starts.length; i++) {
+      const nextFirst = commitLog.firstTimestampOf(starts[i + 1] as number);
+      if (nextFirst === undefined || nextFirst >= storedBefore) break;
+      cut = starts[i + 1] as number;
+    }
+    if (diskMaxUsedRatio !== undefined && diskMaxUsedRatio < 1) {
+      const usage = this.#options.fileSystem.diskUsage(this.#options.dir);
+      let excess = usage.total - usage.free - diskMaxUsedRatio * usage.total;
+      for (let i = 0; excess > 0 && i + 1 < starts.length; i++) {
+        const start = starts[i] as number;
+        if (start >= cut) {
+          cut = starts[i + 1] as number;
+          this.#options.logger.warn('disk usage is over diskMaxUsedRatio: deleting the oldest CommitLog segment', {
+            segment: commitLog.segmentPath(start),
+            diskMaxUsedRatio,
+          });
+        }
+        excess -= commitLog.segmentSize;
+      }
+    }
+    if (cut <= commitLog.minPosition) return { queues: [] };
+    const moved: (QueueRange & { topic: string })[] = [];
+    const changed: ConsumeQueue[] = [];
+    for (const queue of this.#queues.allQueues()) {
+      if (queue.minOffset >= queue.maxOffset) continue;
+      if (this.#queues.entry(queue, queue.minOffset).position >= cut) continue;
+      queue.minOffset = this.#queues.search(queue, queue.minOffset, queue.maxOffset, (entry) => entry.position >= cut);
+      changed.push(queue);
+      moved.push({ topic: queue.topic, ...rangeOf(queue) });
+    }
+    for (const [topic, position] of [...this.#state.tombstones]) {
+      if (position <= cut) this.#state.tombstones.delete(topic);
+    }
+    // The new minimum offsets are durable before the segments go, so no reader is ever sent below them.
+    await this.#persistState();
+    const removed = commitLog.removeSegmentsBefore(cut);
+    this.#index.deleteBefore(commitLog.minPosition);
+    for (const queue of changed) this.#queues.removeFilesBelow(queue, queue.minOffset);
+    if (removed.length > 0) {
+      this.#options.logger.info('retention deleted CommitLog segments', {
+        segments: removed.map((start) => commitLog.segmentPath(start)),
+        storedBefore,
+      });
+    }
+    moved.sort((left, right) => compareKeys(left.topic, right.topic) || left.queueId - right.queueId);
+    return { queues: moved };
+  }
+
+  /** Writes `state.json` from memory; writes are serialised and each one writes the state as it is then. */
+  #persistState(): Promise<void> {
+    return this.#stateWriter.run(async () => {
+      const minOffsets = new Map<string, Map<number, number>>();
+      for (const queue of this.#queues.allQueues()) {
+        if (queue.minOffset <= (queue.files[0] ?? 0)) continue;
+        let queues = minOffsets.get(queue.topic);
+        if (queues === undefined) {
+          queues = new Map();
+          minOffsets.set(queue.topic, queues);
+        }
+        queues.set(queue.queueId, queue.minOffset);
+      }
+      this.#state.minOffsets.clear();
+      for (const [topic, queues] of minOffsets) this.#state.minOffsets.set(topic, queues);
+      await writeState(this.#options.fileSystem, this.#paths.state, this.#state);
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#closed) return;
+    this.#flushTimer = this.#options.clock.schedule(this.#options.flushIntervalMs, () => {
+      this.#flushTimer = undefined;
+      if (this.#closed) return;
+      this.#maintenance
+        .run(() => this.#checkpointFlush())
+        .catch((error: unknown) => this.#options.logger.error('periodic flush failed', { error: String(error) }))
+        .finally(() => this.#scheduleFlush());
+    });
+  }
+
+  #scheduleClean(): void {
+    if (this.#closed) return;
+    this.#cleanTimer = this.#options.clock.schedule(this.#options.cleanIntervalMs, () => {
+      this.#cleanTimer = undefined;
+      if (this.#closed) return;
+      const storedBefore = this.#options.clock.now() - this.#options.retentionMs;
+      this.#maintenance
+        .run(() => this.#retain(storedBefore, this.#options.diskMaxUsedRatio))
+        .catch((error: unknown) => this.#options.logger.error('periodic retention failed', { error: String(error) }))
+        .finally(() => this.#scheduleClean());
+    });
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#flushTimer?.cancel();
+    this.#cleanTimer?.cancel();
+    await Promise.allSettled([...this.#deleting.values()]);
+    let failure: unknown;
+    try {
+      if (this.#broken === undefined) await this.#maintenance.run(() => this.#checkpointFlush());
+      else await this.#maintenance.idle();
+      await this.#stateWriter.idle();
+    } catch (error) {
+      failure = error;
+    }
+    await this.#metadataLog.close().catch((error: unknown) => {
+      failure ??= error;
+    });
+    this.#index.close();
+    this.#queues.close();
+    await this.#commitLog.close();
+    if (failure !== undefined || this.#broken !== undefined) {
+      // The abort marker stays, so the next open recovers from the files.
+      if (failure !== undefined) throw failure;
+      return;
+    }
+    this.#options.fileSystem.remove(this.#paths.abort);
+    await this.#options.fileSystem.syncDirectory(this.#options.dir);
+  }
+
+  #breakDown(error: unknown, what: string): EddyError {
+    this.#broken ??= new EddyError(
+      'IO_ERROR',
+      `${what}: ${(error as Error)?.message ?? String(error)}; the store refuses further writes until it is reopened`,
+      { cause: error },
+    );
+    this.#options.logger.error(this.#broken.message);
+    return this.#broken;
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw storeClosedError(ENGINE);
+  }
+}
+
+function rangeOf(queue: ConsumeQueue): QueueRange {
+  return { queueId: queue.queueId, minOffset: queue.minOffset, maxOffset: queue.maxOffset };
+}
+
+function keyHashKey(topic: string, key: string): string {
+  return `k${topic}\0${key}`;
+}
+
+function indexRecord(
+  index: KeyIndex,
+  topic: string,
+  message: Pick<Message, 'messageId' | 'keys'>,
+  position: number,
+): void {
+  index.add(`i${message.messageId}`, position);
+  const keys = message.keys;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k] as string;
+    if (keys.indexOf(key) === k) index.add(keyHashKey(topic, key), position);
+  }
+}
+
+function checkTimestamp(name: string, value: number): void {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new EddyError('INVALID_ARGUMENT', `${name} must be a number of ms since the epoch, got ${value}`);
+  }
+}
+
+/** The metadata store, rejecting every call with `STORE_CLOSED` once the engine is closed. */
+function guardMetadata(inner: MetadataStore, ensureOpen: () => void): MetadataStore {
+  return {
+    get: async (key) => {
+      ensureOpen();
+      return inner.get(key);
+    },
+    put: async (key, value) => {
+      ensureOpen();
+      return inner.put(key, value);
+    },
+    delete: async (key) => {
+      ensureOpen();
+      return inner.delete(key);
+    },
+    scan: async (prefix, options) => {
+      ensureOpen();
+      return inner.scan(prefix, options);
+    },
+    batch: async (operations) => {
+      ensureOpen();
+      return inner.batch(operations);
+    },
+  };
+}
+
+/** True when the segment files hold at least `end` bytes of log: a clean stop's checkpoint can be trusted. */
+function segmentsReach(commitLog: CommitLog, fileSystem: FileSystem, end: number): boolean {
+  if (end === 0) return true;
+  const start = commitLog.segmentStartOf(end - 1);
+  if (!commitLog.segmentStarts.includes(start)) return false;
+  const handle = fileSystem.open(commitLog.segmentPath(start));
+  try {
+    return handle.size() >= end - start;
+  } finally {
+    handle.close();
+  }
+}
+
+/**
+ * Removes ConsumeQueue directories of deleted topics that a crash left behind (their entries all point
+ * below the tombstone; a topic made again after the deletion only has entries above it).
+ */
+function removeDeletedTopicLeftovers(queues: ConsumeQueueStore, state: EngineState, logger: Logger): boolean {
+  let changed = false;
+  for (const [topic, tombstone] of state.tombstones) {
+    const topicQueues = queues.queuesOf(topic);
+    if (topicQueues === undefined) continue;
+    for (const queue of [...topicQueues.values()]) {
+      const last = queue.maxOffset - 1;
+      const stale = last < (queue.files[0] ?? 0) || queues.entry(queue, last).position < tombstone;
+      if (stale) {
+        logger.warn('removing ConsumeQueue files of a deleted topic left by an interrupted deletion', {
+          topic,
+          queueId: queue.queueId,
+        });
+        queues.removeQueue(queue);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+function applyMinOffsets(queues: ConsumeQueueStore, state: EngineState): void {
+  for (const [topic, saved] of state.minOffsets) {
+    for (const [queueId, minOffset] of saved) {
+      const queue = queues.queue(topic, queueId);
+      if (queue !== undefined) queue.minOffset = Math.min(Math.max(queue.minOffset, minOffset), queue.maxOffset);
+    }
+  }
+}
+
+/**
+ * Crash recovery: scans the CommitLog from the checkpoint's dispatched position, re-dispatching every
+ * good record, and decides what a bad record means: past the flushed position it is a torn tail (cut
+ * and logged); before it, corruption (`CORRUPT_DATA`, or with `repair` cut and logged).
+ */
+function recover(parts: {
+  options: Resolved;
+  commitLog: CommitLog;
+  queues: ConsumeQueueStore;
+  index: KeyIndex;
+  state: EngineState;
+  checkpoint: Checkpoint | undefined;
+}): { lastStoreTimestamp: number; stateChanged: boolean; needsCheckpoint: boolean } {
+  const { options, commitLog, queues, index, state, checkpoint } = parts;
+  const { logger } = options;
+  const flushed = checkpoint?.commitLogFlushed ?? 0;
+  const from = index.rebuilt ? 0 : Math.min(checkpoint?.dispatchFlushed ?? 0, flushed);
+  let scanFrom = Math.max(from, commitLog.segmentStarts[0] ?? 0);
+  // When the files end before that point, bytes the checkpoint counted are gone: scan from the start of
+  // the last segment that is there (a record boundary), so that the end found is one too.
+  const dataEnd = commitLog.dataEnd();
+  if (dataEnd < scanFrom) {
+    scanFrom = [...commitLog.segmentStarts].reverse().find((start) => start <= dataEnd) ?? 0;
+  }
+  index.truncateAfter(scanFrom);
+  let lastStoreTimestamp = 0;
+  let stateChanged = false;
+  const entry = Buffer.allocUnsafe(CONSUME_QUEUE_ENTRY_SIZE);
+  const started = Date.now();
+  const result = commitLog.scan(scanFrom, (record, position, size) => {
+    lastStoreTimestamp = Math.max(lastStoreTimestamp, record.storeTimestamp);
+    const tombstone = state.tombstones.get(record.topic);
+    if (tombstone !== undefined && position < tombstone) return;
+    indexRecord(index, record.topic, record, position);
+    const offset = record.queueOffset;
+    let queue = queues.queue(record.topic, record.queueId);
+    if (queue === undefined) {
+      if (offset > 0) {
+        logger.warn('recovery found a queue without ConsumeQueue files past its first offset; it starts there', {
+          topic: record.topic,
+          queueId: record.queueId,
+          offset,
+        });
+      }
+      queue = queues.create(record.topic, record.queueId, offset);
+      stateChanged ||= offset > 0;
+    }
+    if (offset < queue.minOffset) return;
+    if (offset > queue.maxOffset) {
+      if (queue.minOffset < queue.maxOffset && !options.repair) {
+        const start = commitLog.segmentStartOf(position);
+        throw new EddyError(
+          'CORRUPT_DATA',
+          `${commitLog.segmentPath(start)} at ${position - start} holds ${record.topic}/${record.queueId}@${offset}, but its ConsumeQueue ends at ${queue.maxOffset}: entries are missing (open with repair to drop the older ones)`,
+          { details: { path: commitLog.segmentPath(start), position: position - start } },
+        );
+      }
+      logger.warn('recovery: ConsumeQueue has a gap; the queue now starts at the recovered record', {
+        topic: record.topic,
+        queueId: record.queueId,
+        from: queue.maxOffset,
+        to: offset,
+      });
+      queue.minOffset = offset;
+      queue.maxOffset = offset;
+      stateChanged = true;
+    }
+    encodeConsumeQueueEntry(entry, 0, position, size, tagCode(record.tag));
+    queues.write(queue, offset, entry, 1);
+  });
+  const fault: ScanFault | undefined =
+    result.fault ??
+    (result.end < flushed
+      ? {
+          position: result.end,
+          path: commitLog.segmentPath(commitLog.segmentStartOf(result.end)),
+          filePosition: result.end - commitLog.segmentStartOf(result.end),
+          fault: 'missing',
+          detail: `the CommitLog ends at ${result.end}, but the checkpoint says ${flushed} bytes were flushed`,
+        }
+      : undefined);
+  if (fault !== undefined) {
+    const dropped = {
+      path: fault.path,
+      position: fault.filePosition,
+      fault: fault.fault,
+      detail: fault.detail,
+      bytesDropped: result.bytesAfterEnd,
+    };
+    if (fault.position < flushed) {
+      if (!options.repair) {
+        throw new EddyError(
+          'CORRUPT_DATA',
+          `corrupt CommitLog record in ${fault.path} at ${fault.filePosition} (${fault.detail}), before the flushed position ${flushed}: open with repair to truncate there`,
+          { details: dropped },
+        );
+      }
+      logger.error('repair: truncating the CommitLog at a corrupt record before the flushed position', dropped);
+    } else {
+      logger.warn('recovery: truncating a torn tail of the CommitLog', dropped);
+    }
+  }
+  commitLog.setEnd(result.end);
+  // ConsumeQueue entries written before the crash may point at what was just cut off.
+  for (const queue of [...queues.allQueues()]) {
+    if (queue.maxOffset <= (queue.files[0] ?? 0) || queue.maxOffset === queue.minOffset) continue;
+    const last = queues.entry(queue, queue.maxOffset - 1);
+    if (last.position + last.size <= result.end) continue;
+    const low = Math.max(queue.minOffset, queue.files[0] ?? 0);
+    const cut = queues.search(queue, low, queue.maxOffset, (found) => found.position + found.size > result.end);
+    logger.warn('recovery: cutting back a ConsumeQueue past the recovered CommitLog end', {
+      topic: queue.topic,
+      queueId: queue.queueId,
+      from: queue.maxOffset,
+      to: cut,
+    });
+    queues.truncate(queue, cut);
+  }
+  logger.info('recovered the CommitLog', {
+    from: scanFrom,
+    end: result.end,
+    records: result.records,
+    milliseconds: Date.now() - started,
+  });
+  // A new checkpoint only when the old one would mislead the next recovery (it claims flushed bytes that
+  // were cut off, or there is none); otherwise the next periodic flush writes one, and open stays fast.
+  const needsCheckpoint = checkpoint === undefined || result.end < flushed || index.rebuilt;
+  return { lastStoreTimestamp, stateChanged, needsCheckpoint };
+}
