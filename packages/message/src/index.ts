@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 export { type Clock, type ScheduledTask, systemClock } from './clock.js';
-export { crc32c } from './crc32c.js';
+export { crc32c, crc32cOfRange } from './crc32c.js';
 export { EDDY_ERROR_CODES, EddyError, type EddyErrorCode } from './errors.js';
 export { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from './limits.js';
 export {
@@ -74,3 +74,4 @@ export {
   type TopicConfig,
   type TopicMessageType,
 } from './topic-config.js';
+export { RecordFieldCache } from './utf8-fields.js';
