@@ -4,7 +4,7 @@
  * machine it ran on. Engines are imported by package name, so build them first:
  *
  * ```sh
- * npx tsc -b packages/store-memory && npm run bench:store
+ * npx tsc -b packages/store-memory packages/store-lmdb && npm run bench:store
  * ```
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMessage, type Message, MessageIdGenerator } from '@eddy/message';
 import type { MessageStore } from '@eddy/store';
+import { openLmdbStore } from '@eddy/store-lmdb';
 import { openMemoryStore } from '@eddy/store-memory';
 
 /** One engine under test. `open` gets a fresh, empty directory per case, for engines that keep files. */
@@ -20,7 +21,11 @@ interface EngineEntry {
   open(context: { readonly directory: string }): Promise<MessageStore>;
 }
 
-const ENGINES: readonly EngineEntry[] = [{ name: 'memory', open: () => openMemoryStore() }];
+const ENGINES: readonly EngineEntry[] = [
+  { name: 'memory', open: () => openMemoryStore() },
+  // Async flush, the default: acknowledged once the commit reached the OS.
+  { name: 'lmdb', open: ({ directory }) => openLmdbStore({ dir: directory }) },
+];
 
 const BODY_SIZE = 1024;
 const APPEND_BATCH_SIZES = [1, 32, 256] as const;
