@@ -4,7 +4,7 @@
  * machine it ran on. Engines are imported by package name, so build them first:
  *
  * ```sh
- * npx tsc -b packages/store-memory packages/store-lmdb && npm run bench:store
+ * npx tsc -b packages/store-memory packages/store-commitlog packages/store-lmdb && npm run bench:store
  * ```
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMessage, type Message, MessageIdGenerator } from '@eddy/message';
 import type { MessageStore } from '@eddy/store';
+import { openCommitLogStore } from '@eddy/store-commitlog';
 import { openLmdbStore } from '@eddy/store-lmdb';
 import { openMemoryStore } from '@eddy/store-memory';
 
@@ -23,7 +24,8 @@ interface EngineEntry {
 
 const ENGINES: readonly EngineEntry[] = [
   { name: 'memory', open: () => openMemoryStore() },
-  // Async flush, the default: acknowledged once the commit reached the OS.
+  // Async flush, the default of both disk engines: acknowledged once the write reached the OS.
+  { name: 'commitlog', open: ({ directory }) => openCommitLogStore({ dir: directory }) },
   { name: 'lmdb', open: ({ directory }) => openLmdbStore({ dir: directory }) },
 ];
 
