@@ -18,6 +18,7 @@ const LAYERS = {
   '@eddy/store-memory': { layer: 2, may: ['@eddy/store', '@eddy/message'], engine: true },
   '@eddy/store-commitlog': { layer: 2, may: ['@eddy/store', '@eddy/message'], engine: true },
   '@eddy/store-lmdb': { layer: 2, may: ['@eddy/store', '@eddy/message'], engine: true },
+  '@eddy/name-server': { layer: 2, may: ['@eddy/routing', '@eddy/message'] },
   '@eddy/consume': { layer: 2, may: ['@eddy/store', '@eddy/routing', '@eddy/message'] },
   '@eddy/broker': { layer: 3, may: ['@eddy/consume', '@eddy/routing', '@eddy/store', '@eddy/message'] },
   '@eddy/gateway-rocketmq': { layer: 4, may: ['@eddy/broker', '@eddy/message'] },

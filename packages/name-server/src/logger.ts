@@ -1,0 +1,28 @@
+/** Where the name server and the registrar report what happened; inject your application's logger. */
+export interface Logger {
+  info(message: string, details?: object): void;
+  warn(message: string, details?: object): void;
+  error(message: string, details?: object): void;
+}
+
+/** A logger that drops everything: the default of the library classes (their state is in `status()`). */
+export const silentLogger: Logger = Object.freeze({
+  info() {},
+  warn() {},
+  error() {},
+});
+
+/** A logger that writes one JSON object per line to `write` (stderr by default). */
+export function createJsonLogger(
+  component: string,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): Logger {
+  const log = (level: string, message: string, details?: object): void => {
+    write(`${JSON.stringify({ time: new Date().toISOString(), level, component, message, ...details })}\n`);
+  };
+  return {
+    info: (message, details) => log('info', message, details),
+    warn: (message, details) => log('warn', message, details),
+    error: (message, details) => log('error', message, details),
+  };
+}
