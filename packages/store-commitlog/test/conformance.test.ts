@@ -8,6 +8,7 @@ describeMessageStore('commitlog (async flush)', {
   open: ({ dir, clock }) =>
     openCommitLogStore({ dir, clock, segmentSize, consumeQueueEntriesPerFile: 1000, logger: silentLogger }),
   durable: true,
+  retention: 'segment',
 });
 
 describeMessageStore('commitlog (sync flush)', {
@@ -21,4 +22,5 @@ describeMessageStore('commitlog (sync flush)', {
       logger: silentLogger,
     }),
   durable: true,
+  retention: 'segment',
 });

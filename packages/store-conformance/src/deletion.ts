@@ -171,24 +171,27 @@ export function describeDeletion(harness: StoreHarness): void {
         });
       });
 
-      it("removes every older message when capabilities.retention is 'message'", async () => {
-        const { store } = context;
-        const { cutOff } = await layOut();
-        const report = await store.enforceRetention({ storedBefore: cutOff });
-        if (store.capabilities.retention !== 'message') return;
-        expect(await store.listQueues('old')).toEqual([
-          { queueId: 0, minOffset: 3, maxOffset: 5 },
-          { queueId: 1, minOffset: 2, maxOffset: 2 },
-          { queueId: 2, minOffset: 0, maxOffset: 1 },
-        ]);
-        expect([...report.queues].sort((a, b) => a.queueId - b.queueId)).toEqual([
-          { topic: 'old', queueId: 0, minOffset: 3, maxOffset: 5 },
-          { topic: 'old', queueId: 1, minOffset: 2, maxOffset: 2 },
-        ]);
-        expect(await store.read('old', 0, 2)).toEqual({ status: 'offset-out-of-range', minOffset: 3, maxOffset: 5 });
-        expect(await store.offsetForTimestamp('old', 0, 0)).toBe(3);
-        expect(await store.findByKey('old', 'shared', { limit: 100 })).toHaveLength(3);
-      });
+      // Segment engines keep some older messages by design, so only message-granular ones get this test.
+      const messageGranular = (harness.retention ?? 'message') === 'message';
+      if (messageGranular) {
+        it('removes every older message', async () => {
+          const { store } = context;
+          const { cutOff } = await layOut();
+          const report = await store.enforceRetention({ storedBefore: cutOff });
+          expect(await store.listQueues('old')).toEqual([
+            { queueId: 0, minOffset: 3, maxOffset: 5 },
+            { queueId: 1, minOffset: 2, maxOffset: 2 },
+            { queueId: 2, minOffset: 0, maxOffset: 1 },
+          ]);
+          expect([...report.queues].sort((a, b) => a.queueId - b.queueId)).toEqual([
+            { topic: 'old', queueId: 0, minOffset: 3, maxOffset: 5 },
+            { topic: 'old', queueId: 1, minOffset: 2, maxOffset: 2 },
+          ]);
+          expect(await store.read('old', 0, 2)).toEqual({ status: 'offset-out-of-range', minOffset: 3, maxOffset: 5 });
+          expect(await store.offsetForTimestamp('old', 0, 0)).toBe(3);
+          expect(await store.findByKey('old', 'shared', { limit: 100 })).toHaveLength(3);
+        });
+      }
 
       it('keeps emptied queues and their offsets: appends continue at the old maxOffset', async () => {
         const { store, clock } = context;

@@ -31,6 +31,11 @@ export interface StoreHarness {
   durable: boolean;
   /** The engine's configured `maxBodySize`, in bytes. Default 4 MiB, the contract's default. */
   maxBodySize?: number;
+  /**
+   * The engine's retention granularity, which must match `capabilities.retention`. Default `'message'`;
+   * only `'message'` engines get the test that every older message is removed.
+   */
+  retention?: 'message' | 'segment';
 }
 
 /** The body limit the suite expects the engine to enforce. */

@@ -37,7 +37,7 @@ export function describeLifecycle(harness: StoreHarness): void {
       expect(typeof store.engine).toBe('string');
       expect(store.engine.length).toBeGreaterThan(0);
       expect(store.capabilities.durable).toBe(harness.durable);
-      expect(['message', 'segment']).toContain(store.capabilities.retention);
+      expect(store.capabilities.retention).toBe(harness.retention ?? 'message');
       expect(typeof store.metadata.get).toBe('function');
     });
 
