@@ -1,10 +1,14 @@
-import { EddyError } from '@eddy/message';
-import type { MetadataEntry, MetadataOperation, MetadataStore } from '@eddy/store';
+import {
+  checkMetadataKey,
+  checkMetadataOperations,
+  checkMetadataScan,
+  checkMetadataValue as checkValue,
+  type MetadataEntry,
+  type MetadataOperation,
+  type MetadataStore,
+} from '@eddy/store';
 import type { Database } from 'lmdb';
 import { prefixEnd } from './key-layout.js';
-
-/** LMDB's largest key with the default 4 KiB page; metadata keys are stored as they are, to keep scan order. */
-export const MAX_METADATA_KEY_BYTES = 1978;
 
 /** How the owning store runs a write transaction: committed to its flush level when the promise resolves. */
 export type CommitFunction = <T>(doing: string, work: () => T) => Promise<T>;
@@ -54,13 +58,7 @@ export class LmdbMetadataStore implements MetadataStore {
 
   scan(prefix: string, options: { readonly limit?: number } = {}): Promise<MetadataEntry[]> {
     return this.#read('metadata scan', () => {
-      if (typeof prefix !== 'string' || !isWellFormed(prefix)) {
-        throw new EddyError('INVALID_ARGUMENT', 'metadata scan prefix must be a well-formed string');
-      }
-      const limit = options.limit ?? Number.POSITIVE_INFINITY;
-      if (options.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-        throw new EddyError('INVALID_ARGUMENT', `limit must be a positive integer, got ${options.limit}`);
-      }
+      const limit = checkMetadataScan(prefix, options);
       const start = Buffer.from(prefix, 'utf8');
       const end = start.byteLength === 0 ? undefined : prefixEnd(start);
       const range = this.#database.getRange({
@@ -78,18 +76,14 @@ export class LmdbMetadataStore implements MetadataStore {
 
   batch(operations: readonly MetadataOperation[]): Promise<void> {
     return this.#commit('metadata batch', () => {
-      if (!Array.isArray(operations)) throw new EddyError('INVALID_ARGUMENT', 'metadata batch must be an array');
       // Every operation is checked before any is applied; a throw would abort the transaction anyway,
       // but checking first keeps the error about the input rather than about LMDB.
-      const encoded = operations.map((operation) => {
-        if (operation?.type === 'put') {
-          const key = encodeKey(operation.key);
-          checkValue(operation.key, operation.value);
-          return { key, value: Buffer.from(operation.value) };
-        }
-        if (operation?.type === 'delete') return { key: encodeKey(operation.key), value: undefined };
-        throw new EddyError('INVALID_ARGUMENT', `unknown metadata operation '${String(operation?.type)}'`);
-      });
+      checkMetadataOperations(operations);
+      const encoded = operations.map((operation) =>
+        operation.type === 'put'
+          ? { key: Buffer.from(operation.key, 'utf8'), value: Buffer.from(operation.value) }
+          : { key: Buffer.from(operation.key, 'utf8'), value: undefined },
+      );
       for (const { key, value } of encoded) {
         if (value === undefined) this.#database.removeSync(key);
         else this.#database.putSync(key, value);
@@ -98,28 +92,8 @@ export class LmdbMetadataStore implements MetadataStore {
   }
 }
 
-// A lone surrogate has no UTF-8 form: two such keys would collide as U+FFFD, so every engine refuses them.
-function isWellFormed(value: string): boolean {
-  return (value as string & { isWellFormed(): boolean }).isWellFormed();
-}
-
+// Metadata keys are stored as their UTF-8 bytes, to keep scan order; the shared check keeps them under LMDB's key size.
 function encodeKey(key: string): Buffer {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new EddyError('INVALID_ARGUMENT', 'metadata key must be a non-empty string');
-  }
-  if (!isWellFormed(key)) throw new EddyError('INVALID_ARGUMENT', `metadata key '${key}' is not well-formed UTF-16`);
-  const bytes = Buffer.from(key, 'utf8');
-  if (bytes.byteLength > MAX_METADATA_KEY_BYTES) {
-    throw new EddyError(
-      'INVALID_ARGUMENT',
-      `metadata key is ${bytes.byteLength} bytes; the limit is ${MAX_METADATA_KEY_BYTES} (LMDB key size)`,
-    );
-  }
-  return bytes;
-}
-
-function checkValue(key: string, value: Uint8Array): void {
-  if (!(value instanceof Uint8Array)) {
-    throw new EddyError('INVALID_ARGUMENT', `metadata value for '${key}' must be a Uint8Array`);
-  }
+  checkMetadataKey(key);
+  return Buffer.from(key, 'utf8');
 }

@@ -1,5 +1,12 @@
-import { EddyError } from '@eddy/message';
-import type { MetadataEntry, MetadataOperation, MetadataStore } from '@eddy/store';
+import {
+  checkMetadataKey as checkKey,
+  checkMetadataOperations,
+  checkMetadataScan,
+  checkMetadataValue as checkValue,
+  type MetadataEntry,
+  type MetadataOperation,
+  type MetadataStore,
+} from '@eddy/store';
 
 interface StoredKey {
   readonly key: string;
@@ -43,13 +50,7 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async scan(prefix: string, options: { readonly limit?: number } = {}): Promise<MetadataEntry[]> {
     this.#ensureOpen();
-    if (typeof prefix !== 'string' || !isWellFormed(prefix)) {
-      throw new EddyError('INVALID_ARGUMENT', 'metadata scan prefix must be a well-formed string');
-    }
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    if (options.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-      throw new EddyError('INVALID_ARGUMENT', `limit must be a positive integer, got ${options.limit}`);
-    }
+    const limit = checkMetadataScan(prefix, options);
     const entries: MetadataEntry[] = [];
     // Keys sharing a byte prefix are contiguous in byte order, starting where the prefix would sort.
     for (let index = this.#lowerBound(Buffer.from(prefix, 'utf8')); index < this.#sortedKeys.length; index++) {
@@ -63,18 +64,8 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async batch(operations: readonly MetadataOperation[]): Promise<void> {
     this.#ensureOpen();
-    if (!Array.isArray(operations)) throw new EddyError('INVALID_ARGUMENT', 'metadata batch must be an array');
     // Every operation is checked before any is applied: a batch is all or nothing.
-    for (const operation of operations) {
-      if (operation?.type === 'put') {
-        checkKey(operation.key);
-        checkValue(operation.key, operation.value);
-      } else if (operation?.type === 'delete') {
-        checkKey(operation.key);
-      } else {
-        throw new EddyError('INVALID_ARGUMENT', `unknown metadata operation '${String(operation?.type)}'`);
-      }
-    }
+    checkMetadataOperations(operations);
     for (const operation of operations) {
       if (operation.type === 'put') this.#put(operation.key, operation.value);
       else this.#delete(operation.key);
@@ -115,20 +106,3 @@ export class MemoryMetadataStore implements MetadataStore {
 }
 
 // A lone surrogate has no UTF-8 form: two different such keys would encode to the same bytes (U+FFFD)
-// and collide in any engine that stores keys as UTF-8, so every engine refuses them.
-function isWellFormed(value: string): boolean {
-  return (value as string & { isWellFormed(): boolean }).isWellFormed();
-}
-
-function checkKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new EddyError('INVALID_ARGUMENT', 'metadata key must be a non-empty string');
-  }
-  if (!isWellFormed(key)) throw new EddyError('INVALID_ARGUMENT', `metadata key '${key}' is not well-formed UTF-16`);
-}
-
-function checkValue(key: string, value: Uint8Array): void {
-  if (!(value instanceof Uint8Array)) {
-    throw new EddyError('INVALID_ARGUMENT', `metadata value for '${key}' must be a Uint8Array`);
-  }
-}

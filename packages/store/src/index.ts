@@ -33,9 +33,14 @@ export type {
   StoreCapabilities,
 } from './message-store.js';
 export {
+  checkMetadataKey,
+  checkMetadataOperations,
+  checkMetadataScan,
+  checkMetadataValue,
   compareKeys,
   decodeJsonValue,
   encodeJsonValue,
+  MAX_METADATA_KEY_BYTES,
   type MetadataEntry,
   type MetadataOperation,
   type MetadataStore,
