@@ -16,7 +16,8 @@ export interface MetadataEntry {
  * offsets, group state, schedules and transaction state here, so every engine keeps them across
  * restarts and replication can carry them later.
  *
- * Keys are non-empty strings, ordered by their UTF-8 bytes. Values are bytes (see
+ * Keys are non-empty, well-formed strings of at most {@link MAX_METADATA_KEY_BYTES} UTF-8 bytes, ordered by
+ * their UTF-8 bytes. Values are bytes (see
  * {@link encodeJsonValue} for JSON). A write resolves once it is durable to the engine's configured
  * level, the same level as an appended message; a read sees every write that resolved before it began.
  */
