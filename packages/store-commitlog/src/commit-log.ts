@@ -1,4 +1,4 @@
-import { decodeRecord, EddyError, RECORD_HEADER_SIZE, type StoredMessage } from '@eddy/message';
+import { decodeRecord, EddyError, RECORD_HEADER_SIZE, RecordFieldCache, type StoredMessage } from '@eddy/message';
 import { type FileHandle, type FileSystem, joinPath } from './file-layer.js';
 import { HandleCache } from './handle-cache.js';
 
@@ -290,13 +290,17 @@ export class CommitLog {
     return size;
   }
 
-  /** Resolves once everything below `end` is fdatasync'd (group commit); rejects if that sync fails. */
-  waitForFlush(end: number): Promise<void> {
+  /**
+   * Resolves once everything below `end` is fdatasync'd (group commit); rejects if that sync fails.
+   * `gathered` says the caller already collected this turn's appends into its write, so when no sync
+   * is running one starts at once instead of waiting a turn for more appends to join.
+   */
+  waitForFlush(end: number, gathered = false): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#flushedPosition >= end && !this.#directoryDirty) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#waiters.push({ end, resolve, reject });
-      this.#syncing ??= this.#runSyncs();
+      this.#syncing ??= this.#runSyncs(gathered);
     });
   }
 
@@ -313,6 +317,7 @@ export class CommitLog {
   scan(from: number, visit: (record: StoredMessage, position: number, size: number) => void): ScanResult {
     let position = Math.max(from, this.#segments[0] ?? from);
     let records = 0;
+    const decodeOptions = { cache: new RecordFieldCache() };
     const chunk = { buffer: Buffer.alloc(0), start: -1, segment: -1, length: 0 };
     const stop = (fault: ScanFault | undefined): ScanResult => ({
       end: position,
@@ -412,7 +417,9 @@ export class CommitLog {
         );
       }
       const view = this.#chunkView(chunk, handle, segmentStart, offset, Math.max(size, RECORD_HEADER_SIZE), fileSize);
-      const decoded = decodeRecord(view.buffer.subarray(view.at, view.at + size), 0);
+      // In place, with a field cache: a log holds long runs of one topic and host, and recovery decodes
+      // every record. `size` is the record's own size field, so decoding stops at its end.
+      const decoded = decodeRecord(view.buffer, view.at, decodeOptions);
       if (!decoded.ok) return stop(this.#fault(position, decoded.fault, decoded.error.message));
       visit(decoded.record, position, size);
       records++;
@@ -587,12 +594,14 @@ export class CommitLog {
     }
   }
 
-  async #runSyncs(): Promise<void> {
+  async #runSyncs(gathered: boolean): Promise<void> {
+    let wait = !gathered;
     try {
       while (this.#waiters.length > 0) {
         // Let every append already queued in this turn of the event loop (appenders woken by the last
         // sync append again in promise callbacks) join this sync rather than wait for the next one.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (wait) await new Promise<void>((resolve) => setImmediate(resolve));
+        wait = true;
         const target = this.#maxPosition;
         const dirty = [...this.#dirty];
         this.#dirty.clear();

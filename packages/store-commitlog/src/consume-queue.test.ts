@@ -135,6 +135,41 @@ describe('ConsumeQueue', () => {
     reloaded.close();
   });
 
+  it('serves appended entries from memory at once and writes them out at flush, at 64 KiB and before a direct write', async () => {
+    const store = new ConsumeQueueStore(nodeFileSystem, temp.path, { entriesPerFile: 5000, maxOpenFiles: 4 });
+    store.load();
+    const queue = store.create('t', 0);
+    const file = join(temp.path, 't', '0', '00000000000000000000');
+    const expected = (offset: number) => ({ position: offset * 100 + 2 ** 33, size: 100, tagCode: offset + 1 });
+    for (let offset = 0; offset < 10; offset++) store.appendEntry(queue, offset * 100 + 2 ** 33, 100, offset + 1);
+    expect(queue.maxOffset).toBe(10);
+    expect(queue.files).toEqual([0]);
+    expect(readdirSync(temp.path)).toEqual([]);
+    expect(decodeConsumeQueueEntry(store.readEntries(queue, 3, 1), 0)).toEqual(expected(3));
+    await store.flush();
+    expect(statSync(file).size).toBe(10 * CONSUME_QUEUE_ENTRY_SIZE);
+    // A tail of 64 KiB (3,276 entries) is written out by the append that would overflow it.
+    const full = 65536 / CONSUME_QUEUE_ENTRY_SIZE;
+    for (let offset = 10; offset < 10 + Math.floor(full) + 1; offset++) {
+      store.appendEntry(queue, offset * 100 + 2 ** 33, 100, offset + 1);
+    }
+    expect(statSync(file).size).toBe((10 + Math.floor(full)) * CONSUME_QUEUE_ENTRY_SIZE);
+    // A read across the written files and the tail; a cut inside the tail; a direct write after it.
+    const read = store.readEntries(queue, 3280, 7);
+    for (let i = 0; i < 7; i++)
+      expect(decodeConsumeQueueEntry(read, i * CONSUME_QUEUE_ENTRY_SIZE)).toEqual(expected(3280 + i));
+    store.truncate(queue, queue.maxOffset - 1);
+    store.appendEntry(queue, 1, 1, 1);
+    store.write(queue, queue.maxOffset, entries(queue.maxOffset, 1), 1);
+    expect(statSync(file).size).toBe(queue.maxOffset * CONSUME_QUEUE_ENTRY_SIZE);
+    expect(decodeConsumeQueueEntry(store.readEntries(queue, queue.maxOffset - 2, 1), 0)).toEqual({
+      position: 1,
+      size: 1,
+      tagCode: 1,
+    });
+    store.close();
+  });
+
   it('keeps file handles within maxOpenFiles while a store serves 10,000 queues', async () => {
     const counting = countingFileSystem(join(temp.path, 'consumequeue'));
     const store = await openCommitLogStore({

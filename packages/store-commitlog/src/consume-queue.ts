@@ -7,6 +7,14 @@ export const CONSUME_QUEUE_ENTRY_SIZE = 20;
 const TWO_32 = 2 ** 32;
 // Syncs of ConsumeQueue files at once: bounds the descriptors a flush opens for files the LRU closed.
 const SYNC_CONCURRENCY = 16;
+// A queue's unwritten tail is written out once it holds this many bytes: one write per ~3,000 entries
+// instead of one per batch.
+const MAX_TAIL_BYTES = 64 * 1024;
+// A tail buffer starts this small and doubles, so that 10,000 queues with a message each stay cheap.
+const INITIAL_TAIL_BYTES = 64 * CONSUME_QUEUE_ENTRY_SIZE;
+// Bound on the tail buffers of all queues together: past it every tail is written out and its buffer
+// dropped, so memory stays bounded however many queues are written.
+const TAIL_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /** One decoded ConsumeQueue entry. */
 export interface ConsumeQueueEntry {
@@ -40,6 +48,26 @@ export function decodeConsumeQueueEntry(source: Buffer, at: number): ConsumeQueu
     size: source.readUInt32BE(at + 8),
     tagCode: source.readUInt32BE(at + 16),
   };
+}
+
+/**
+ * The big-endian u32 at `at` of `source`, read byte by byte: on the read and dispatch hot paths this is
+ * several times cheaper than `Buffer#readUInt32BE`, which checks its arguments on every call. The
+ * caller keeps `at` in range.
+ */
+export function uint32At(source: Uint8Array, at: number): number {
+  return (
+    (source[at] as number) * 0x1000000 +
+    (((source[at + 1] as number) << 16) | ((source[at + 2] as number) << 8) | (source[at + 3] as number))
+  );
+}
+
+/** Writes `value` (a u32) big-endian at `at` of `target`, unchecked, for the same reason as {@link uint32At}. */
+function setUint32At(target: Uint8Array, at: number, value: number): void {
+  target[at] = value >>> 24;
+  target[at + 1] = value >>> 16;
+  target[at + 2] = value >>> 8;
+  target[at + 3] = value;
 }
 
 /**
@@ -83,6 +111,13 @@ export class ConsumeQueue {
   /** The last file path built, kept because building and hashing it on every append costs more than the write. */
   cachedFile = -1;
   cachedPath = '';
+  /**
+   * Entries `tailOffset … maxOffset - 1`, dispatched but not yet written to their files (see
+   * {@link ConsumeQueueStore.appendEntry}); `tail` is undefined until the queue first buffers one.
+   */
+  tail: Uint8Array | undefined = undefined;
+  /** The first offset not yet written to the files: entries below it are on disk, from it in `tail`. */
+  tailOffset = 0;
 
   constructor(topic: string, queueId: number, dir: string, minOffset: number, maxOffset: number, files: number[]) {
     this.topic = topic;
@@ -91,13 +126,20 @@ export class ConsumeQueue {
     this.minOffset = minOffset;
     this.maxOffset = maxOffset;
     this.files = files;
+    this.tailOffset = maxOffset;
   }
 }
 
 /**
- * Every ConsumeQueue of the store: `<root>/<topic>/<queueId>/<first offset>`, 20-byte entries. Entries
- * are written synchronously at dispatch (one write per batch per file), so an acknowledged append is
- * readable at once; file handles are opened lazily and the least recently used closed beyond a bound.
+ * Every ConsumeQueue of the store: `<root>/<topic>/<queueId>/<first offset>`, 20-byte entries.
+ *
+ * Dispatch appends entries to a per-queue tail in memory ({@link ConsumeQueueStore.appendEntry}), and
+ * reads serve them from there, so an acknowledged append is readable at once without a write per batch.
+ * A tail is written to its files when it reaches 64 KiB, when all tails together pass a budget, before
+ * any direct write or cut of its queue, and by {@link ConsumeQueueStore.flush} — which the store runs
+ * before every checkpoint, so a checkpoint never counts entries that are not on disk and fsynced. The
+ * entries are derived data: after a crash, recovery rebuilds whatever a lost tail held from the
+ * CommitLog. File handles are opened lazily and the least recently used closed beyond a bound.
  */
 export class ConsumeQueueStore {
   readonly root: string;
@@ -107,6 +149,10 @@ export class ConsumeQueueStore {
   readonly #topics = new Map<string, Map<number, ConsumeQueue>>();
   #dirtyFiles = new Set<string>();
   #dirtyDirectories = new Set<string>();
+  /** Queues holding unwritten tail entries. */
+  readonly #tails = new Set<ConsumeQueue>();
+  /** Bytes of tail buffers allocated, across queues. */
+  #tailCapacity = 0;
 
   constructor(fileSystem: FileSystem, root: string, options: { entriesPerFile: number; maxOpenFiles: number }) {
     this.#fileSystem = fileSystem;
@@ -215,18 +261,53 @@ export class ConsumeQueueStore {
         `ConsumeQueue ${queue.topic}/${queue.queueId}: entry ${offset} would leave a gap after ${queue.maxOffset}`,
       );
     }
+    // The files must hold everything below `offset` first, and a later write-out must not undo this one.
+    this.#writeTail(queue);
+    this.#writeFiles(queue, offset, entries, count);
+    if (offset + count > queue.maxOffset) queue.maxOffset = offset + count;
+    queue.tailOffset = queue.maxOffset;
+  }
+
+  /**
+   * Appends one entry at the queue's end, in memory: it is readable at once and reaches its file when
+   * the tail is written out (at 64 KiB, at {@link ConsumeQueueStore.flush}, or before a direct write).
+   *
+   * @throws `IO_ERROR` or `DISK_FULL` when writing out a full tail fails; the entry is then not added.
+   */
+  appendEntry(queue: ConsumeQueue, position: number, size: number, tagCode: number): void {
+    let tail = queue.tail;
+    let used = (queue.maxOffset - queue.tailOffset) * CONSUME_QUEUE_ENTRY_SIZE;
+    if (used + CONSUME_QUEUE_ENTRY_SIZE > MAX_TAIL_BYTES) {
+      this.#writeTail(queue);
+      used = 0;
+    }
+    if (tail === undefined || used + CONSUME_QUEUE_ENTRY_SIZE > tail.length) {
+      tail = this.#growTail(queue, CONSUME_QUEUE_ENTRY_SIZE);
+      // Growing may have written this tail out (budget spent): start again from what is left.
+      used = (queue.maxOffset - queue.tailOffset) * CONSUME_QUEUE_ENTRY_SIZE;
+    }
+    const offset = queue.maxOffset;
+    const first = offset - (offset % this.entriesPerFile);
+    // The file is listed at once (its directory entry is made when the tail is written out), so that
+    // the queue's file list always covers its range.
+    if (first !== queue.files.at(-1) && !queue.files.includes(first)) this.#addFile(queue, first);
+    setUint32At(tail, used, Math.floor(position / TWO_32));
+    setUint32At(tail, used + 4, position >>> 0);
+    setUint32At(tail, used + 8, size);
+    setUint32At(tail, used + 12, 0);
+    setUint32At(tail, used + 16, tagCode >>> 0);
+    if (used === 0) this.#tails.add(queue);
+    queue.maxOffset = offset + 1;
+  }
+
+  #writeFiles(queue: ConsumeQueue, offset: number, entries: Uint8Array, count: number): void {
     let done = 0;
     while (done < count) {
       const at = offset + done;
       const first = at - (at % this.entriesPerFile);
       const inFile = Math.min(count - done, first + this.entriesPerFile - at);
       const path = this.#filePath(queue, first);
-      if (!queue.files.includes(first)) {
-        if (queue.files.length === 0) this.#markNewQueueDirectories(queue);
-        queue.files.push(first);
-        queue.files.sort((left, right) => left - right);
-        this.#dirtyDirectories.add(queue.dir);
-      }
+      if (!queue.files.includes(first)) this.#addFile(queue, first);
       const handle = this.#handles.get(path, true);
       const length = inFile * CONSUME_QUEUE_ENTRY_SIZE;
       const start = done * CONSUME_QUEUE_ENTRY_SIZE;
@@ -244,7 +325,60 @@ export class ConsumeQueueStore {
       this.#dirtyFiles.add(path);
       done += inFile;
     }
-    if (offset + count > queue.maxOffset) queue.maxOffset = offset + count;
+  }
+
+  #addFile(queue: ConsumeQueue, first: number): void {
+    if (queue.files.length === 0) this.#markNewQueueDirectories(queue);
+    queue.files.push(first);
+    queue.files.sort((left, right) => left - right);
+    this.#dirtyDirectories.add(queue.dir);
+  }
+
+  /** A tail buffer with room for `more` bytes past what it holds; within the budget or after writing every tail out. */
+  #growTail(queue: ConsumeQueue, more: number): Uint8Array {
+    let used = (queue.maxOffset - queue.tailOffset) * CONSUME_QUEUE_ENTRY_SIZE;
+    const old = queue.tail;
+    if (old !== undefined && used + more <= old.length) return old;
+    let capacity = old === undefined ? INITIAL_TAIL_BYTES : Math.min(old.length * 2, MAX_TAIL_BYTES);
+    while (capacity < used + more) capacity *= 2;
+    if (this.#tailCapacity - (old?.length ?? 0) + capacity > TAIL_BUDGET_BYTES) {
+      this.#writeAllTails(true);
+      used = 0;
+      capacity = INITIAL_TAIL_BYTES;
+      while (capacity < more) capacity *= 2;
+    }
+    const current = queue.tail;
+    const grown = new Uint8Array(capacity);
+    if (current !== undefined) grown.set(current.subarray(0, used));
+    this.#tailCapacity += capacity - (current?.length ?? 0);
+    queue.tail = grown;
+    return grown;
+  }
+
+  /** Writes a queue's tail to its files (one write per file); on failure the tail stays, to be written again. */
+  #writeTail(queue: ConsumeQueue): void {
+    const count = queue.maxOffset - queue.tailOffset;
+    if (count <= 0 || queue.tail === undefined) return;
+    this.#writeFiles(queue, queue.tailOffset, queue.tail, count);
+    queue.tailOffset = queue.maxOffset;
+    this.#tails.delete(queue);
+  }
+
+  /** Writes every tail out; `release` also drops their buffers (the memory budget is spent). */
+  #writeAllTails(release: boolean): void {
+    for (const queue of [...this.#tails]) this.#writeTail(queue);
+    if (!release) return;
+    for (const queues of this.#topics.values()) {
+      for (const queue of queues.values()) this.#dropTail(queue);
+    }
+  }
+
+  /** Forgets a queue's tail buffer; its entries must have been written out or be meant to go. */
+  #dropTail(queue: ConsumeQueue): void {
+    if (queue.tail !== undefined) this.#tailCapacity -= queue.tail.length;
+    queue.tail = undefined;
+    queue.tailOffset = queue.maxOffset;
+    this.#tails.delete(queue);
   }
 
   /**
@@ -254,11 +388,20 @@ export class ConsumeQueueStore {
    */
   readEntries(queue: ConsumeQueue, offset: number, count: number): Buffer {
     const target = Buffer.allocUnsafe(count * CONSUME_QUEUE_ENTRY_SIZE);
+    // Entries from the tail on are in memory, not (yet) in the files.
+    const fromFiles = Math.max(0, Math.min(count, queue.tailOffset - offset));
+    if (fromFiles < count && queue.tail !== undefined) {
+      const start = (offset + fromFiles - queue.tailOffset) * CONSUME_QUEUE_ENTRY_SIZE;
+      target.set(
+        queue.tail.subarray(start, start + (count - fromFiles) * CONSUME_QUEUE_ENTRY_SIZE),
+        fromFiles * CONSUME_QUEUE_ENTRY_SIZE,
+      );
+    }
     let done = 0;
-    while (done < count) {
+    while (done < fromFiles) {
       const at = offset + done;
       const first = at - (at % this.entriesPerFile);
-      const inFile = Math.min(count - done, first + this.entriesPerFile - at);
+      const inFile = Math.min(fromFiles - done, first + this.entriesPerFile - at);
       const path = this.#filePath(queue, first);
       if (!queue.files.includes(first)) {
         throw new EddyError('CORRUPT_DATA', `ConsumeQueue file ${path} for offset ${at} is missing`, {
@@ -310,6 +453,14 @@ export class ConsumeQueueStore {
   /** Cuts the queue back so that `maxOffset` becomes `offset` (never below its first file). */
   truncate(queue: ConsumeQueue, offset: number): void {
     if (offset >= queue.maxOffset) return;
+    if (offset >= queue.tailOffset) {
+      // Only buffered entries go: nothing on disk changes.
+      queue.maxOffset = offset;
+      if (offset === queue.tailOffset) this.#tails.delete(queue);
+      if (queue.minOffset > queue.maxOffset) queue.minOffset = queue.maxOffset;
+      return;
+    }
+    this.#dropTail(queue);
     const keep: number[] = [];
     for (const first of queue.files) {
       const path = this.#filePath(queue, first);
@@ -328,6 +479,7 @@ export class ConsumeQueueStore {
     }
     queue.files = keep;
     queue.maxOffset = Math.max(offset, keep[0] ?? offset);
+    queue.tailOffset = queue.maxOffset;
     if (queue.minOffset > queue.maxOffset) queue.minOffset = queue.maxOffset;
   }
 
@@ -344,6 +496,7 @@ export class ConsumeQueueStore {
 
   /** Removes a queue's directory and forgets it. */
   removeQueue(queue: ConsumeQueue): void {
+    this.#dropTail(queue);
     this.#handles.closeUnder(`${queue.dir}/`);
     this.#fileSystem.remove(queue.dir);
     this.#forgetDirty(`${queue.dir}/`);
@@ -355,11 +508,13 @@ export class ConsumeQueueStore {
 
   /** Forgets a topic's queues in memory (readers see it gone); {@link removeTopic} removes its files. */
   forget(topic: string): void {
+    for (const queue of this.#topics.get(topic)?.values() ?? []) this.#dropTail(queue);
     this.#topics.delete(topic);
   }
 
   /** Removes a topic's queues, files and directory; false if there was no such topic in memory. */
   removeTopic(topic: string): boolean {
+    for (const queue of this.#topics.get(topic)?.values() ?? []) this.#dropTail(queue);
     const known = this.#topics.delete(topic);
     const dir = joinPath(this.root, topicDirectoryName(topic));
     this.#handles.closeUnder(`${dir}/`);
@@ -370,8 +525,15 @@ export class ConsumeQueueStore {
     return known;
   }
 
-  /** Makes every entry written so far durable: dirty files, then the directories that gained or lost files. */
+  /**
+   * Makes every entry appended so far durable: writes every tail out, then syncs the dirty files, then
+   * the directories that gained or lost files. The tails are written before the first await, so the
+   * flush covers every entry appended before it was called.
+   *
+   * @throws `IO_ERROR` or `DISK_FULL`; what was not written or synced is kept for the next flush.
+   */
   async flush(): Promise<void> {
+    this.#writeAllTails(false);
     const files = [...this.#dirtyFiles];
     this.#dirtyFiles.clear();
     const directories = [...this.#dirtyDirectories];
@@ -392,8 +554,14 @@ export class ConsumeQueueStore {
     }
   }
 
-  /** Closes every file handle. */
+  /**
+   * Closes every file handle. Tails not written out by a {@link ConsumeQueueStore.flush} are dropped:
+   * the store flushes before a clean close, and after any other close recovery rebuilds them from the
+   * CommitLog.
+   */
   close(): void {
+    for (const queue of this.#tails) queue.tailOffset = queue.maxOffset;
+    this.#tails.clear();
     this.#handles.closeAll();
   }
 

@@ -4,7 +4,14 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FaultyFileSystem } from './faulty-file-system.js';
 import { type FileSystem, joinPath, nodeFileSystem } from './file-layer.js';
-import { indexHash, KeyIndex, type KeyIndexOptions } from './index-file.js';
+import {
+  INDEX_HASH_SEED,
+  indexHash,
+  indexHashFinish,
+  indexHashUpdate,
+  KeyIndex,
+  type KeyIndexOptions,
+} from './index-file.js';
 
 /** The documented hash, written the slow and obvious way. */
 function referenceHash(key: string): number {
@@ -40,6 +47,16 @@ describe('indexHash', () => {
     expect(indexHash('iABC')).toBe(0xb10ca430);
     expect(indexHash('k\u0000orders\u0000key-1')).toBe(0x2c6251a6);
     expect(indexHash(COLLIDING[0])).toBe(indexHash(COLLIDING[1]));
+  });
+
+  it('hashes parts in turn as it hashes their concatenation when ASCII joins them', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (topic, key) => {
+        const parts = [`k${topic}`, '\0', key].reduce(indexHashUpdate, INDEX_HASH_SEED);
+        expect(indexHashFinish(parts)).toBe(indexHash(`k${topic}\0${key}`));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('spreads sequential keys evenly over slots', () => {

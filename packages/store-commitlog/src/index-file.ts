@@ -42,17 +42,20 @@ const INITIAL_ENTRIES = 4096;
 const MAX_OPEN_OLDER_FILES = 16;
 const FILE_NAME = /^\d{20}$/;
 
+/** The state {@link indexHashUpdate} starts from: FNV-1a's offset basis. */
+export const INDEX_HASH_SEED = 0x811c9dc5;
+
 /**
- * The 32-bit hash the key index files use: FNV-1a over the key's UTF-8 bytes (lone surrogates count as
- * U+FFFD, as `TextEncoder` encodes them), followed by MurmurHash3's `fmix32` finaliser so that every
- * output bit depends on every input bit and `hash % slots` spreads well for any slot count. 0 is mapped
- * to 1 because an entry hash of 0 marks an unwritten entry. Stable on disk: changing it is a format change.
+ * Feeds `text` to a running index hash (see {@link indexHash}) and returns the new state. Hashing the
+ * parts of a key one after another gives the hash of their concatenation, provided no surrogate pair is
+ * split between two parts (the engine's keys join parts with ASCII characters), so the engine hashes
+ * `"k" + topic + "\0"` once per topic and never builds the joined string.
  */
-export function indexHash(key: string): number {
-  let hash = 0x811c9dc5;
-  const length = key.length;
+export function indexHashUpdate(state: number, text: string): number {
+  let hash = state;
+  const length = text.length;
   for (let i = 0; i < length; i++) {
-    let code = key.charCodeAt(i);
+    let code = text.charCodeAt(i);
     if (code < 0x80) {
       hash = Math.imul(hash ^ code, 0x01000193);
       continue;
@@ -63,7 +66,7 @@ export function indexHash(key: string): number {
       continue;
     }
     if (code >= 0xd800 && code <= 0xdfff) {
-      const next = i + 1 < length ? key.charCodeAt(i + 1) : 0;
+      const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
       if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
         code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
         i++;
@@ -79,12 +82,28 @@ export function indexHash(key: string): number {
     hash = Math.imul(hash ^ (0x80 | ((code >> 6) & 0x3f)), 0x01000193);
     hash = Math.imul(hash ^ (0x80 | (code & 0x3f)), 0x01000193);
   }
+  return hash;
+}
+
+/** Finishes a running index hash (see {@link indexHash}): never 0. */
+export function indexHashFinish(state: number): number {
+  let hash = state;
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;
   hash = Math.imul(hash, 0xc2b2ae35);
   hash ^= hash >>> 16;
   return hash === 0 ? 1 : hash >>> 0;
+}
+
+/**
+ * The 32-bit hash the key index files use: FNV-1a over the key's UTF-8 bytes (lone surrogates count as
+ * U+FFFD, as `TextEncoder` encodes them), followed by MurmurHash3's `fmix32` finaliser so that every
+ * output bit depends on every input bit and `hash % slots` spreads well for any slot count. 0 is mapped
+ * to 1 because an entry hash of 0 marks an unwritten entry. Stable on disk: changing it is a format change.
+ */
+export function indexHash(key: string): number {
+  return indexHashFinish(indexHashUpdate(INDEX_HASH_SEED, key));
 }
 
 /** Options of {@link KeyIndex.open}. */
@@ -130,6 +149,8 @@ interface ActiveFile {
   readonly slots: number;
   readonly capacity: number;
   buffer: Buffer;
+  /** A view of `buffer`, remade whenever the buffer is. */
+  view: DataView;
   count: number;
   firstPosition: number;
   lastPosition: number;
@@ -317,6 +338,15 @@ export class KeyIndex {
    * recovery relies on positions never going down within the index).
    */
   add(hashKey: string, commitLogPosition: number): void {
+    this.addHash(indexHash(hashKey), commitLogPosition);
+  }
+
+  /**
+   * {@link KeyIndex.add} with the key already hashed by {@link indexHash} (or built with
+   * {@link indexHashUpdate} and {@link indexHashFinish}): the dispatch path hashes a key's parts without
+   * joining them into a string.
+   */
+  addHash(hash: number, commitLogPosition: number): void {
     this.#ensureOpen();
     checkPosition(commitLogPosition, 'index position');
     let active = this.#active;
@@ -333,13 +363,15 @@ export class KeyIndex {
     const number = active.count + 1;
     const entryOffset = this.#entryOffset(active, number);
     if (entryOffset + ENTRY_SIZE > active.buffer.length) this.#grow(active, number);
-    const buffer = active.buffer;
-    const hash = indexHash(hashKey);
+    // A DataView: Buffer's read/write methods check their arguments on every call, and this runs for
+    // every id and key of every message.
+    const view = active.view;
     const slotOffset = HEADER_SIZE + (hash % active.slots) * SLOT_SIZE;
-    buffer.writeUInt32BE(hash, entryOffset);
-    writeUint64(buffer, entryOffset + 4, commitLogPosition);
-    buffer.writeUInt32BE(buffer.readUInt32BE(slotOffset), entryOffset + 12);
-    buffer.writeUInt32BE(number, slotOffset);
+    view.setUint32(entryOffset, hash);
+    view.setUint32(entryOffset + 4, Math.floor(commitLogPosition / TWO_32));
+    view.setUint32(entryOffset + 8, commitLogPosition >>> 0);
+    view.setUint32(entryOffset + 12, view.getUint32(slotOffset));
+    view.setUint32(slotOffset, number);
     active.count = number;
     if (number === 1) active.firstPosition = commitLogPosition;
     active.lastPosition = commitLogPosition;
@@ -632,12 +664,14 @@ export class KeyIndex {
   #makeActive(sequence: number, slots: number, capacity: number, entries: number): ActiveFile {
     const initialEntries = Math.min(capacity, Math.max(entries, INITIAL_ENTRIES));
     const pages = Math.ceil(fileSize(slots, capacity) / (1 << PAGE_SHIFT));
+    const buffer = Buffer.alloc(fileSize(slots, initialEntries));
     const active: ActiveFile = {
       sequence,
       path: joinPath(this.#dir, fileName(sequence)),
       slots,
       capacity,
-      buffer: Buffer.alloc(fileSize(slots, initialEntries)),
+      buffer,
+      view: new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength),
       count: 0,
       firstPosition: 0,
       lastPosition: 0,
@@ -659,6 +693,7 @@ export class KeyIndex {
     const grown = Buffer.alloc(fileSize(active.slots, entries));
     active.buffer.copy(grown);
     active.buffer = grown;
+    active.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
   }
 
   #entryOffset(file: { readonly slots: number }, number: number): number {

@@ -100,6 +100,33 @@ describe('CommitLog store', () => {
       await store.close();
     });
 
+    it('writes the appends of one turn with one CommitLog write, in call order, each queue without gaps', async () => {
+      const faulty = new FaultyFileSystem(nodeFileSystem);
+      const store = await open({ flush: 'sync', fileSystem: faulty });
+      await store.append('t', 0, messages('t', 1, 'first'));
+      faulty.resetCounts();
+      const appends = Array.from({ length: 40 }, (_, i) => store.append('t', i % 2, messages('t', 1, `m${i}`)));
+      const results = await Promise.all(appends);
+      // One CommitLog write for the group; the ConsumeQueue entries wait in memory for the next flush.
+      expect(faulty.counts.writes).toBe(1);
+      expect(results.filter((_, i) => i % 2 === 0).map((result) => result.baseOffset)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      expect(bodies(await store.read('t', 1, 0, { maxMessages: 3 }))).toEqual(['m1-0', 'm3-0', 'm5-0']);
+      await store.close();
+    });
+
+    it('writes and keeps sync appends that close() overtakes', async () => {
+      const store = await open({ flush: 'sync' });
+      const appends = Array.from({ length: 5 }, (_, i) => store.append('t', 0, messages('t', 1, `m${i}`)));
+      const closed = store.close();
+      expect((await Promise.all(appends)).map((result) => result.baseOffset)).toEqual([0, 1, 2, 3, 4]);
+      await closed;
+      const reopened = await open({ flush: 'sync' });
+      expect(bodies(await reopened.read('t', 0, 0))).toEqual(['m0-0', 'm1-0', 'm2-0', 'm3-0', 'm4-0']);
+      await reopened.close();
+    });
+
     it('loses no acknowledged sync append on power loss', async () => {
       const faulty = new FaultyFileSystem(nodeFileSystem);
       const store = await open({ flush: 'sync', fileSystem: faulty });
