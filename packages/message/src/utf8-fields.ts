@@ -5,6 +5,7 @@
  */
 
 const SHORT = 64;
+const CACHE_ENTRIES = 4;
 
 /** UTF-8 length of `value`, as `Buffer.byteLength` computes it (a lone surrogate counts as U+FFFD, 3 bytes). */
 export function utf8Length(value: string): number {
@@ -45,14 +46,25 @@ export function writeUtf8(target: Buffer, position: number, value: string): numb
  * never returns a wrong string. Give each reader its own (see `decodeRecord`'s `cache` option).
  */
 export class RecordFieldCache {
-  #bytes: Buffer[] = [];
-  #strings: string[] = [];
+  // Per slot, a few recent (bytes, string) pairs: a queue with a handful of alternating tags or hosts
+  // still hits, and a slot of unique values costs one failed comparison per entry (lengths first).
+  #bytes: Buffer[][] = [];
+  #strings: string[][] = [];
+  #next: number[] = [];
 
   /** The string of `buffer[start, end)` in slot `slot`, from the cache when the bytes are the same. */
   decode(slot: number, buffer: Buffer, start: number, end: number): string {
-    const cached = this.#bytes[slot];
     const length = end - start;
-    if (cached !== undefined && cached.length === length) {
+    let bytes = this.#bytes[slot];
+    if (bytes === undefined) {
+      bytes = [];
+      this.#bytes[slot] = bytes;
+      this.#strings[slot] = [];
+      this.#next[slot] = 0;
+    }
+    for (let entry = 0; entry < bytes.length; entry++) {
+      const cached = bytes[entry] as Buffer;
+      if (cached.length !== length) continue;
       let same = true;
       for (let i = 0; i < length; i++) {
         if (cached[i] !== buffer[start + i]) {
@@ -60,12 +72,14 @@ export class RecordFieldCache {
           break;
         }
       }
-      if (same) return this.#strings[slot] as string;
+      if (same) return (this.#strings[slot] as string[])[entry] as string;
     }
     const value = buffer.toString('utf8', start, end);
     if (length <= SHORT) {
-      this.#bytes[slot] = Buffer.from(buffer.subarray(start, end));
-      this.#strings[slot] = value;
+      const at = this.#next[slot] as number;
+      bytes[at] = Buffer.from(buffer.subarray(start, end));
+      (this.#strings[slot] as string[])[at] = value;
+      this.#next[slot] = (at + 1) % CACHE_ENTRIES;
     }
     return value;
   }

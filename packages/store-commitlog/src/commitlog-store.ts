@@ -7,6 +7,7 @@ import {
   type Message,
   MIN_RECORD_SIZE,
   parseWithSchema,
+  RecordFieldCache,
   type ScheduledTask,
   type StoredMessage,
   systemClock,
@@ -149,7 +150,7 @@ export class CommitLogStore implements MessageStore {
   #broken: EddyError | undefined;
   #flushTimer: ScheduledTask | undefined;
   #cleanTimer: ScheduledTask | undefined;
-  readonly #decodeOptions: { readonly verifyChecksum: boolean };
+  readonly #decodeOptions: { readonly verifyChecksum: boolean; readonly cache: RecordFieldCache };
   /** Sync mode: appends waiting for this turn's group commit, and the commit scheduled for them. */
   #group: GroupMember[] = [];
   #groupCommit: Promise<void> | undefined;
@@ -179,7 +180,8 @@ export class CommitLogStore implements MessageStore {
     this.#metadataLog = parts.metadata;
     this.#state = parts.state;
     this.#lastStoreTimestamp = parts.lastStoreTimestamp;
-    this.#decodeOptions = { verifyChecksum: options.verifyChecksumOnRead };
+    // Reads are synchronous, so one field cache serves every read of this store.
+    this.#decodeOptions = { verifyChecksum: options.verifyChecksumOnRead, cache: new RecordFieldCache() };
     this.metadata = guardMetadata(parts.metadata, () => this.#ensureOpen());
   }
 
