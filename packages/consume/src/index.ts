@@ -12,9 +12,15 @@
  * - **Rebalancing**: queue assignment with the routing package's allocation strategies.
  * - **Pull with long polling**: a held request is answered as soon as a message arrives, with one clock
  *   task for all idle requests.
- *
- * Pop delivery with receipt handles, orderly delivery with queue locks, and retry with dead letters are
- * not built yet.
+ * - **Push consumer** ({@link PushConsumer}): RocketMQ 4.x push semantics over pull, CLUSTERING or
+ *   BROADCASTING, rebalancing on membership changes; at least once, duplicates only around a rebalance.
+ * - **Pop** ({@link PopService}): RocketMQ 5's simple-consumer delivery with receipt handles, invisible
+ *   times, redelivery with attempt counts, acks that commit the lowest unacked offset, and FIFO message
+ *   groups; in-flight and acked state is durable through the metadata store (at least once across restarts).
+ * - **Orderly locks** ({@link QueueLockManager}): per-group queue leases (60 s, renewed every 20 s).
+ * - **Delay levels, retry and dead letters** ({@link DelayLevelScheduler}, {@link RetryService}): RocketMQ's
+ *   18 delay levels through `SCHEDULE_TOPIC_XXXX`, `%RETRY%<group>` with backoff 10s … 2h, and after 16
+ *   retries (per-group setting) `%DLQ%<group>` with the history in properties, re-sendable from there.
  *
  * @packageDocumentation
  */
@@ -43,6 +49,29 @@ export {
   type OffsetCommit,
   type OffsetScope,
 } from './consumer-offset-store.js';
+export {
+  DEAD_LETTER_QUEUE_ID,
+  type DeadLetterHistory,
+  deadLetterHistory,
+  MAX_FAILURE_REASON_LENGTH,
+  originMessageIdOf,
+  originTopicOf,
+  RETRY_QUEUE_ID,
+  toDeadLetter,
+  toResent,
+} from './dead-letter.js';
+export {
+  DEFAULT_DELAY_LEVELS,
+  DelayLevelScheduler,
+  DelayLevelSchedulerConfigSchema,
+  type DelayLevelSchedulerOptions,
+  parseDelayLevels,
+  SCHEDULE_BATCH_SIZE,
+  SCHEDULE_FAILURE_BACKOFF_MS,
+  SCHEDULE_PROGRESS_PREFIX,
+  type ScheduleResult,
+  type ScheduleTarget,
+} from './delay-scheduler.js';
 export {
   createMessageFilter,
   FILTER_TYPES,
@@ -76,6 +105,21 @@ export {
   type WatchedQueue,
 } from './long-poll.js';
 export {
+  type AckResult,
+  type AckStatus,
+  type ChangeInvisibleDurationResult,
+  type PopFilter,
+  type PoppedMessage,
+  type PopQueueState,
+  type PopRecovery,
+  type PopRequest,
+  type PopResult,
+  PopService,
+  PopServiceConfigSchema,
+  type PopServiceOptions,
+} from './pop-service.js';
+export { POP_STATE_PREFIX } from './pop-state.js';
+export {
   type PullFilter,
   type PullRequest,
   type PullResult,
@@ -83,7 +127,45 @@ export {
   type PullServiceOptions,
   type PullStatus,
 } from './pull-service.js';
+export {
+  type ConsumeContext,
+  type ConsumeStatus,
+  PushConsumer,
+  PushConsumerConfigSchema,
+  type PushConsumerOptions,
+  type PushMessageHandler,
+  type PushSubscription,
+  PushSubscriptionSchema,
+  type RebalanceEvent,
+  type RetryHook,
+} from './push-consumer.js';
+export {
+  DEFAULT_LOCK_LEASE_MS,
+  type LockedQueue,
+  QueueLockConfigSchema,
+  type QueueLockHolder,
+  QueueLockManager,
+  type QueueLockManagerOptions,
+  RENEW_INTERVAL_MS,
+} from './queue-lock.js';
 export { type AssignableMember, type AssignQueuesRequest, assignQueues } from './rebalance.js';
+export { decodeReceiptHandle, encodeReceiptHandle, type ReceiptHandleFields } from './receipt-handle.js';
+export {
+  DEFAULT_FIRST_RETRY_LEVEL,
+  DEFAULT_LAST_RETRY_LEVEL,
+  DEFAULT_MAX_RECONSUME_TIMES,
+  RetryPolicy,
+  RetryPolicyConfigSchema,
+  type RetryPolicyOptions,
+} from './retry-policy.js';
+export {
+  type DeadLetterResult,
+  type ResendOptions,
+  type ResendResult,
+  RetryService,
+  type RetryServiceOptions,
+  type SendBackResult,
+} from './retry-service.js';
 export {
   type ConsumeFromWhere,
   ConsumeFromWhereSchema,

@@ -1,0 +1,614 @@
+import { type Clock, parseWithSchema, type ScheduledTask, type StoredMessage } from '@eddy/message';
+import type { AllocateMessageQueueStrategy } from '@eddy/routing';
+import type { MessageStore } from '@eddy/store';
+import { z } from 'zod';
+import type { ConsumerGroupRegistry, MessageModel } from './consumer-group-registry.js';
+import type { ConsumerOffsetStore, OffsetScope } from './consumer-offset-store.js';
+import { createMessageFilter } from './filter/message-filter.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { PullFilter, PullResult, PullService } from './pull-service.js';
+import { assignQueues } from './rebalance.js';
+import { ConsumeFromWhereSchema, resolveStartOffset } from './start-position.js';
+
+/** One topic a {@link PushConsumer} consumes; the filter defaults to every message (`TAG` `*`). */
+export const PushSubscriptionSchema = z
+  .object({
+    topic: z.string().min(1),
+    filterType: z.enum(['TAG', 'SQL92']).default('TAG'),
+    expression: z.string().default('*'),
+  })
+  .strict();
+
+/** {@link PushSubscriptionSchema}'s input. */
+export type PushSubscription = z.input<typeof PushSubscriptionSchema>;
+
+/** The plain-data options of {@link PushConsumer}, for config files; defaults are RocketMQ 4.x's. */
+export const PushConsumerConfigSchema = z
+  .object({
+    group: z.string().min(1),
+    clientId: z.string().min(1).max(1024),
+    /** The topics to consume, each at most once. */
+    subscriptions: z.array(PushSubscriptionSchema).min(1),
+    messageModel: z.enum(['CLUSTERING', 'BROADCASTING']).default('CLUSTERING'),
+    /** Where to start on a queue the group (or, broadcasting, the member) never committed on. */
+    consumeFromWhere: ConsumeFromWhereSchema.default('LAST_OFFSET'),
+    heartbeatIntervalMs: z.number().int().min(1).default(30_000),
+    /** The periodic rebalance, on top of the one run on every change of the group (RocketMQ: 20 s). */
+    rebalanceIntervalMs: z.number().int().min(1).default(20_000),
+    /** Most messages one pull asks for. */
+    pullBatchSize: z.number().int().min(1).max(1024).default(32),
+    /** Most messages given to one handler call (RocketMQ's `consumeMessageBatchMaxSize`). */
+    consumeBatchMaxSize: z.number().int().min(1).max(1024).default(1),
+    /** How long a pull is held on a queue with nothing new (RocketMQ: 15 s). */
+    pollTimeoutMs: z.number().int().min(1).default(15_000),
+    /** Delay before a failed message is handed to the handler again, when there is no retry hook or it failed. */
+    localRetryDelayMs: z.number().int().min(0).default(5_000),
+    /** Pause after a pull or start-offset lookup that threw (RocketMQ: 3 s). */
+    pullErrorDelayMs: z.number().int().min(0).default(3_000),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    config.subscriptions.forEach(({ topic }, index) => {
+      if (seen.has(topic)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['subscriptions', index, 'topic'],
+          message: `topic '${topic}' is subscribed twice`,
+        });
+      }
+      seen.add(topic);
+    });
+  });
+
+/** What a handler says of the messages it was given: all consumed, or all to be delivered again. */
+export type ConsumeStatus = 'SUCCESS' | 'RETRY';
+
+/** Where the messages given to a handler come from. */
+export interface ConsumeContext {
+  readonly group: string;
+  readonly clientId: string;
+  readonly topic: string;
+  readonly queueId: number;
+}
+
+/**
+ * Consumes messages of one queue, in offset order. A throw or rejection counts as `'RETRY'`. Handlers
+ * of different queues run concurrently.
+ */
+export type PushMessageHandler = (
+  messages: readonly StoredMessage[],
+  context: ConsumeContext,
+) => ConsumeStatus | Promise<ConsumeStatus>;
+
+/**
+ * Takes over a message the handler failed (the retry service sends it to `%RETRY%<group>`). Once it
+ * resolves the consumer moves past the message; if it throws, the message is redelivered locally.
+ */
+export type RetryHook = (message: StoredMessage, context: ConsumeContext) => void | Promise<void>;
+
+/** A change of the queues a consumer holds on one topic, as {@link PushConsumerOptions.onRebalance} hears it. */
+export interface RebalanceEvent {
+  readonly clientId: string;
+  readonly topic: string;
+  /** Queues taken in this rebalance, sorted. */
+  readonly added: readonly number[];
+  /** Queues given up (or released by `stop()`), sorted. */
+  readonly removed: readonly number[];
+  /** Every queue held afterwards, sorted. */
+  readonly assigned: readonly number[];
+  /** Clock time of the change. */
+  readonly at: number;
+}
+
+/** Options of {@link PushConsumer}: the configuration plus what code injects. */
+export interface PushConsumerOptions extends z.input<typeof PushConsumerConfigSchema> {
+  readonly registry: ConsumerGroupRegistry;
+  readonly offsets: ConsumerOffsetStore;
+  /** Share one with whoever appends, so that held pulls wake on appends. */
+  readonly pulls: PullService;
+  readonly store: MessageStore;
+  readonly clock: Clock;
+  readonly handler: PushMessageHandler;
+  /** How CLUSTERING members share queues. Default: `allocateAveragely`; every member must use the same. */
+  readonly strategy?: AllocateMessageQueueStrategy;
+  /** Where failed messages go; without it they are redelivered locally after `localRetryDelayMs`. */
+  readonly onRetry?: RetryHook;
+  /** Hears every change of the queues held, including the release of all of them by `stop()`. */
+  readonly onRebalance?: (event: RebalanceEvent) => void;
+  /**
+   * The queue ids of a topic. Default: the store's queues (`store.listQueues`), so a queue is found by
+   * the first rebalance after its first append. Give the topic's configured queues (its route) when
+   * known: every member must see the same list to share the queues exactly.
+   */
+  readonly listQueueIds?: (topic: string) => readonly number[] | Promise<readonly number[]>;
+  readonly logger?: Logger;
+}
+
+interface CompiledSubscription {
+  readonly topic: string;
+  readonly filterType: 'TAG' | 'SQL92';
+  readonly expression: string;
+  readonly filter: PullFilter;
+}
+
+// RocketMQ's ProcessQueue: one held queue and what of it is done.
+interface ProcessQueue {
+  readonly subscription: CompiledSubscription;
+  readonly context: ConsumeContext;
+  /** Every offset below is consumed or handed to the retry hook, except those in `retrying`; undefined until started. */
+  done: number | undefined;
+  /** Failed messages waiting for a local redelivery, by offset; their timer, or undefined while being redelivered. */
+  readonly retrying: Map<number, ScheduledTask | undefined>;
+  readonly redeliveries: Set<Promise<void>>;
+  /** The offset last committed (or being committed). */
+  committed: number | undefined;
+  dropped: boolean;
+  /** Resolves when the queue is dropped: ends held pulls and sleeps at once. */
+  readonly drop: Promise<void>;
+  readonly resolveDrop: () => void;
+  loop: Promise<void>;
+}
+
+type State = 'idle' | 'running' | 'stopping';
+
+/**
+ * An in-process consumer with RocketMQ 4.x push semantics, built on pull: what a broker's embedded
+ * client and the tests use.
+ *
+ * `start()` heartbeats into the {@link ConsumerGroupRegistry} and rebalances: at once, on every change
+ * of the group and every `rebalanceIntervalMs`. Each queue it is given is pulled in its own loop with
+ * long polling; messages go to the handler in offset order, `consumeBatchMaxSize` at a time, one call at
+ * a time per queue, queues in parallel. After each pulled batch the consumer commits the lowest offset
+ * still in process (a locally retried message holds it back), to the group's offset in CLUSTERING and
+ * to the member's own in BROADCASTING.
+ *
+ * **Delivery.** At least once. In CLUSTERING each message is consumed by one member while the group is
+ * stable. Around a rebalance a message may be consumed twice: the new owner of a queue starts from the
+ * committed offset, which may still be below what the old owner consumed, and both may hold the queue
+ * for a moment because each member rebalances on its own. A queue given up is no longer pulled, its
+ * remaining batch is not handed out, and what was consumed is committed. `stop()` commits before it
+ * leaves the group, so the queues' next owners start where it stopped.
+ *
+ * **Failures.** A batch the handler fails (`'RETRY'` or a throw) goes message by message to `onRetry`;
+ * without it, or when it throws, the message is handed to the handler again after `localRetryDelayMs`
+ * with `reconsumeTimes` increased, until it succeeds or the queue is given up, while the queue goes on.
+ */
+export class PushConsumer {
+  readonly #group: string;
+  readonly #clientId: string;
+  readonly #messageModel: MessageModel;
+  readonly #config: z.output<typeof PushConsumerConfigSchema>;
+  readonly #subscriptions: readonly CompiledSubscription[];
+  readonly #scope: OffsetScope;
+  readonly #registry: ConsumerGroupRegistry;
+  readonly #offsets: ConsumerOffsetStore;
+  readonly #pulls: PullService;
+  readonly #store: MessageStore;
+  readonly #clock: Clock;
+  readonly #handler: PushMessageHandler;
+  readonly #strategy: AllocateMessageQueueStrategy | undefined;
+  readonly #onRetry: RetryHook | undefined;
+  readonly #onRebalance: ((event: RebalanceEvent) => void) | undefined;
+  readonly #listQueueIds: (topic: string) => readonly number[] | Promise<readonly number[]>;
+  readonly #logger: Logger;
+
+  #state: State = 'idle';
+  // topic → queue id → the queue held.
+  readonly #held = new Map<string, Map<number, ProcessQueue>>();
+  // Dropped queues still finishing their batch and committing.
+  readonly #draining = new Set<Promise<void>>();
+  #timers: ScheduledTask[] = [];
+  #unsubscribe: (() => void) | undefined;
+  #rebalancing: Promise<void> | undefined;
+  #rebalanceAgain = false;
+  #stopping: Promise<void> | undefined;
+
+  /** @throws `INVALID_CONFIG` for options that do not fit {@link PushConsumerConfigSchema}; `INVALID_FILTER` for a bad expression. */
+  constructor(options: PushConsumerOptions) {
+    const {
+      registry,
+      offsets,
+      pulls,
+      store,
+      clock,
+      handler,
+      strategy,
+      onRetry,
+      onRebalance,
+      listQueueIds,
+      logger,
+      ...config
+    } = options;
+    this.#config = parseWithSchema(PushConsumerConfigSchema, config, 'push consumer options');
+    this.#group = this.#config.group;
+    this.#clientId = this.#config.clientId;
+    this.#messageModel = this.#config.messageModel;
+    this.#scope = this.#messageModel === 'BROADCASTING' ? { clientId: this.#clientId } : {};
+    this.#subscriptions = this.#config.subscriptions.map(({ topic, filterType, expression }) => {
+      const compiled = createMessageFilter({ type: filterType, expression });
+      const filter: PullFilter = {
+        ...(compiled.tags === undefined ? {} : { tags: compiled.tags }),
+        matches: (message) => compiled.matches(message),
+      };
+      return { topic, filterType, expression, filter };
+    });
+    this.#registry = registry;
+    this.#offsets = offsets;
+    this.#pulls = pulls;
+    this.#store = store;
+    this.#clock = clock;
+    this.#handler = handler;
+    this.#strategy = strategy;
+    this.#onRetry = onRetry;
+    this.#onRebalance = onRebalance;
+    this.#listQueueIds =
+      listQueueIds ?? (async (topic) => (await store.listQueues(topic)).map(({ queueId }) => queueId));
+    this.#logger = logger ?? silentLogger;
+  }
+
+  get group(): string {
+    return this.#group;
+  }
+
+  get clientId(): string {
+    return this.#clientId;
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** The queues held now, sorted by topic then queue id. */
+  assignment(): { readonly topic: string; readonly queueId: number }[] {
+    const queues: { topic: string; queueId: number }[] = [];
+    for (const topic of [...this.#held.keys()].sort()) {
+      const held = this.#held.get(topic) as Map<number, ProcessQueue>;
+      for (const queueId of [...held.keys()].sort((a, b) => a - b)) queues.push({ topic, queueId });
+    }
+    return queues;
+  }
+
+  /**
+   * Joins the group and takes its share of queues; resolves after the first rebalance. Idempotent while
+   * running; a stopped consumer may be started again.
+   */
+  async start(): Promise<void> {
+    if (this.#state === 'running') return;
+    if (this.#state === 'stopping') await this.#stopping;
+    this.#state = 'running';
+    this.#unsubscribe = this.#registry.onChange((group) => {
+      if (group === this.#group) this.#requestRebalance();
+    });
+    this.#heartbeat();
+    this.#every(this.#config.heartbeatIntervalMs, () => this.#heartbeat());
+    this.#every(this.#config.rebalanceIntervalMs, () => this.#requestRebalance());
+    await this.rebalance();
+  }
+
+  /** Rebalances now (or after the one in progress) and resolves when done. */
+  async rebalance(): Promise<void> {
+    this.#requestRebalance();
+    await this.#rebalancing;
+  }
+
+  /**
+   * Gives up every queue (waiting for the batches being consumed), commits, and leaves the group.
+   * Idempotent.
+   */
+  stop(): Promise<void> {
+    if (this.#state === 'idle') return Promise.resolve();
+    if (this.#stopping !== undefined) return this.#stopping;
+    this.#state = 'stopping';
+    this.#stopping = (async () => {
+      for (const timer of this.#timers) timer.cancel();
+      this.#timers = [];
+      this.#unsubscribe?.();
+      this.#unsubscribe = undefined;
+      await this.#rebalancing;
+      for (const [topic, held] of this.#held) {
+        const removed = [...held.keys()].sort((a, b) => a - b);
+        for (const queue of held.values()) this.#drop(queue);
+        held.clear();
+        if (removed.length > 0) this.#emit({ topic, added: [], removed, assigned: [] });
+      }
+      this.#held.clear();
+      while (this.#draining.size > 0) await Promise.all([...this.#draining]);
+      this.#registry.unregister(this.#group, this.#clientId);
+      this.#state = 'idle';
+      this.#stopping = undefined;
+    })();
+    return this.#stopping;
+  }
+
+  #every(intervalMs: number, task: () => void): void {
+    const index = this.#timers.length;
+    const tick = (): void => {
+      if (this.#state !== 'running') return;
+      this.#timers[index] = this.#clock.schedule(intervalMs, tick);
+      task();
+    };
+    this.#timers.push(this.#clock.schedule(intervalMs, tick));
+  }
+
+  #heartbeat(): void {
+    this.#registry.heartbeat(this.#group, {
+      clientId: this.#clientId,
+      messageModel: this.#messageModel,
+      subscriptions: this.#subscriptions.map(({ topic, filterType, expression }) => ({
+        topic,
+        filterType,
+        expression,
+      })),
+      consumeFromWhere: this.#config.consumeFromWhere,
+    });
+  }
+
+  #requestRebalance(): void {
+    if (this.#state !== 'running') return;
+    if (this.#rebalancing !== undefined) {
+      this.#rebalanceAgain = true;
+      return;
+    }
+    this.#rebalancing = (async () => {
+      do {
+        this.#rebalanceAgain = false;
+        try {
+          await this.#rebalanceOnce();
+        } catch (error) {
+          this.#logger.error('rebalance failed', {
+            group: this.#group,
+            clientId: this.#clientId,
+            error: String(error),
+          });
+        }
+      } while (this.#rebalanceAgain && this.#state === 'running');
+      this.#rebalancing = undefined;
+    })();
+  }
+
+  async #rebalanceOnce(): Promise<void> {
+    for (const subscription of this.#subscriptions) {
+      const { topic } = subscription;
+      const queueIds = [...(await this.#listQueueIds(topic))];
+      if (this.#state !== 'running') return;
+      // Read after the await, so that the members are as fresh as the queues.
+      const members = this.#registry.members(this.#group);
+      const mine = new Set(
+        assignQueues({
+          group: this.#group,
+          topic,
+          clientId: this.#clientId,
+          queues: queueIds,
+          members,
+          ...(this.#strategy === undefined ? {} : { strategy: this.#strategy }),
+        }),
+      );
+      let held = this.#held.get(topic);
+      if (held === undefined) {
+        held = new Map();
+        this.#held.set(topic, held);
+      }
+      const removed = [...held.keys()].filter((queueId) => !mine.has(queueId)).sort((a, b) => a - b);
+      const added = [...mine].filter((queueId) => !held.has(queueId)).sort((a, b) => a - b);
+      for (const queueId of removed) {
+        this.#drop(held.get(queueId) as ProcessQueue);
+        held.delete(queueId);
+      }
+      for (const queueId of added) held.set(queueId, this.#take(subscription, queueId));
+      if (added.length > 0 || removed.length > 0) {
+        this.#emit({ topic, added, removed, assigned: [...held.keys()].sort((a, b) => a - b) });
+      }
+    }
+  }
+
+  #emit(event: Omit<RebalanceEvent, 'clientId' | 'at'>): void {
+    const full: RebalanceEvent = { clientId: this.#clientId, at: this.#clock.now(), ...event };
+    this.#logger.info('queues rebalanced', { group: this.#group, ...full });
+    try {
+      this.#onRebalance?.(full);
+    } catch (error) {
+      this.#logger.error('rebalance listener failed', { group: this.#group, error: String(error) });
+    }
+  }
+
+  #take(subscription: CompiledSubscription, queueId: number): ProcessQueue {
+    let resolveDrop!: () => void;
+    const drop = new Promise<void>((resolve) => {
+      resolveDrop = resolve;
+    });
+    const queue: ProcessQueue = {
+      subscription,
+      context: { group: this.#group, clientId: this.#clientId, topic: subscription.topic, queueId },
+      done: undefined,
+      retrying: new Map(),
+      redeliveries: new Set(),
+      committed: undefined,
+      dropped: false,
+      drop,
+      resolveDrop,
+      loop: Promise.resolve(),
+    };
+    queue.loop = this.#run(queue);
+    return queue;
+  }
+
+  // Stops the queue's loop and redeliveries; the queue commits what it consumed once its batch is over.
+  #drop(queue: ProcessQueue): void {
+    queue.dropped = true;
+    queue.resolveDrop();
+    for (const timer of queue.retrying.values()) timer?.cancel();
+    const finished = (async () => {
+      await this.#commit(queue);
+      await queue.loop;
+      await Promise.all([...queue.redeliveries]);
+      await this.#commit(queue);
+    })();
+    this.#draining.add(finished);
+    void finished.finally(() => this.#draining.delete(finished));
+  }
+
+  async #run(queue: ProcessQueue): Promise<void> {
+    const { topic, queueId } = queue.context;
+    while (!queue.dropped) {
+      try {
+        if (queue.done === undefined) {
+          queue.done = await this.#startOffset(queue);
+          continue;
+        }
+        const offset = queue.done;
+        const result = await Promise.race([
+          this.#pulls.pull({
+            group: this.#group,
+            topic,
+            queueId,
+            offset,
+            maxMessages: this.#config.pullBatchSize,
+            filter: queue.subscription.filter,
+            pollTimeoutMs: this.#config.pollTimeoutMs,
+          }),
+          queue.drop,
+        ]);
+        if (result === undefined || queue.dropped) return;
+        await this.#handlePull(queue, offset, result);
+      } catch (error) {
+        this.#logger.warn('pull failed', { group: this.#group, topic, queueId, error: String(error) });
+        await this.#sleep(queue, this.#config.pullErrorDelayMs);
+      }
+    }
+  }
+
+  async #startOffset(queue: ProcessQueue): Promise<number> {
+    const { topic, queueId } = queue.context;
+    const committed = await this.#offsets.committed(this.#group, topic, queueId, this.#scope);
+    if (committed !== undefined) return committed;
+    const start = await resolveStartOffset(this.#store, topic, queueId, this.#config.consumeFromWhere);
+    // Stored at once: a member taking the queue later must start here too, not at a later "last offset".
+    await this.#offsets.commit(this.#group, topic, queueId, start, this.#scope);
+    queue.committed = start;
+    return start;
+  }
+
+  async #handlePull(queue: ProcessQueue, offset: number, result: PullResult): Promise<void> {
+    switch (result.status) {
+      case 'found': {
+        const { messages } = result;
+        const size = this.#config.consumeBatchMaxSize;
+        for (let at = 0; at < messages.length; at += size) {
+          if (queue.dropped) return;
+          const batch = messages.slice(at, at + size);
+          const status = await this.#consume(batch, queue.context);
+          if (status === 'RETRY') {
+            // The new owner delivers it again from the committed offset.
+            if (queue.dropped) return;
+            for (const message of batch) await this.#handOff(queue, message);
+          }
+          queue.done = (batch[batch.length - 1] as StoredMessage).queueOffset + 1;
+        }
+        if (queue.dropped) return;
+        queue.done = result.nextOffset;
+        await this.#commit(queue);
+        return;
+      }
+      case 'no-matched-message':
+      case 'no-new-message':
+        queue.done = result.nextOffset;
+        await this.#commit(queue);
+        return;
+      case 'offset-out-of-range':
+        this.#logger.warn('offset out of range; moving to the nearest valid offset', {
+          ...queue.context,
+          offset,
+          minOffset: result.minOffset,
+          maxOffset: result.maxOffset,
+          nextOffset: result.nextOffset,
+        });
+        queue.done = result.nextOffset;
+        // Below the committed offset only when the queue was deleted and made again: a reset.
+        await this.#commit(queue, result.nextOffset < offset);
+        return;
+      case 'unknown-queue':
+        // The pull was held for the whole poll time: the queue will exist with its first append.
+        return;
+    }
+  }
+
+  async #consume(messages: readonly StoredMessage[], context: ConsumeContext): Promise<ConsumeStatus> {
+    try {
+      const status = await this.#handler(messages, context);
+      return status === 'SUCCESS' ? 'SUCCESS' : 'RETRY';
+    } catch (error) {
+      this.#logger.warn('message handler failed; the messages will be retried', {
+        ...context,
+        firstOffset: messages[0]?.queueOffset,
+        error: String(error),
+      });
+      return 'RETRY';
+    }
+  }
+
+  async #handOff(queue: ProcessQueue, message: StoredMessage): Promise<void> {
+    if (this.#onRetry !== undefined) {
+      try {
+        await this.#onRetry(message, queue.context);
+        return;
+      } catch (error) {
+        this.#logger.warn('retry hook failed; redelivering locally', {
+          ...queue.context,
+          offset: message.queueOffset,
+          error: String(error),
+        });
+      }
+    }
+    this.#redeliverLater(queue, { ...message, reconsumeTimes: message.reconsumeTimes + 1 });
+  }
+
+  #redeliverLater(queue: ProcessQueue, message: StoredMessage): void {
+    if (queue.dropped) return;
+    const offset = message.queueOffset;
+    const timer = this.#clock.schedule(this.#config.localRetryDelayMs, () => {
+      if (queue.dropped) return;
+      queue.retrying.set(offset, undefined);
+      const redelivery = (async () => {
+        const status = await this.#consume([message], queue.context);
+        if (queue.dropped) return;
+        if (status === 'SUCCESS') {
+          queue.retrying.delete(offset);
+          await this.#commit(queue);
+        } else {
+          await this.#handOff(queue, message);
+        }
+      })();
+      queue.redeliveries.add(redelivery);
+      void redelivery.finally(() => queue.redeliveries.delete(redelivery));
+    });
+    queue.retrying.set(offset, timer);
+  }
+
+  // Commits the lowest offset still in process, if it moved.
+  async #commit(queue: ProcessQueue, force = false): Promise<void> {
+    let offset = queue.done;
+    if (offset === undefined) return;
+    for (const retrying of queue.retrying.keys()) offset = Math.min(offset, retrying);
+    if (offset === queue.committed) return;
+    queue.committed = offset;
+    const { topic, queueId } = queue.context;
+    try {
+      await this.#offsets.commit(this.#group, topic, queueId, offset, { ...this.#scope, force });
+    } catch (error) {
+      if (queue.committed === offset) queue.committed = undefined;
+      this.#logger.error('offset commit failed', { group: this.#group, topic, queueId, offset, error: String(error) });
+    }
+  }
+
+  #sleep(queue: ProcessQueue, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#clock.schedule(ms, resolve);
+      void queue.drop.then(() => {
+        timer.cancel();
+        resolve();
+      });
+    });
+  }
+}
