@@ -1,5 +1,9 @@
 import { crc32c, EddyError } from '@eddy/message';
 import {
+  checkMetadataKey as checkKey,
+  checkMetadataOperations,
+  checkMetadataScan,
+  checkMetadataValue as checkValue,
   compareKeys,
   type MetadataEntry,
   type MetadataOperation,
@@ -195,13 +199,7 @@ class MetadataLogStore implements MetadataLog {
 
   async scan(prefix: string, options: { readonly limit?: number } = {}): Promise<MetadataEntry[]> {
     this.#ensureOpen();
-    if (typeof prefix !== 'string' || !isWellFormed(prefix)) {
-      throw new EddyError('INVALID_ARGUMENT', 'metadata scan prefix must be a well-formed string');
-    }
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    if (options.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-      throw new EddyError('INVALID_ARGUMENT', `limit must be a positive integer, got ${options.limit}`);
-    }
+    const limit = checkMetadataScan(prefix, options);
     const { keys, values } = this.#map;
     const entries: MetadataEntry[] = [];
     // Keys sharing a prefix are contiguous in UTF-8 byte order, starting where the prefix would sort.
@@ -215,18 +213,8 @@ class MetadataLogStore implements MetadataLog {
 
   async batch(operations: readonly MetadataOperation[]): Promise<void> {
     this.#ensureOpen();
-    if (!Array.isArray(operations)) throw new EddyError('INVALID_ARGUMENT', 'metadata batch must be an array');
     // Every operation is checked before any is written: a batch is all or nothing.
-    for (const operation of operations) {
-      if (operation?.type === 'put') {
-        checkKey(operation.key);
-        checkValue(operation.key, operation.value);
-      } else if (operation?.type === 'delete') {
-        checkKey(operation.key);
-      } else {
-        throw new EddyError('INVALID_ARGUMENT', `unknown metadata operation '${String(operation?.type)}'`);
-      }
-    }
+    checkMetadataOperations(operations);
     if (operations.length === 0) return;
     await this.#write(operations, () => undefined);
   }
@@ -552,20 +540,3 @@ function writeFully(handle: FileHandle, bytes: Buffer, position: number): void {
 }
 
 // A lone surrogate has no UTF-8 form: two different such keys would encode to the same bytes (U+FFFD)
-// and collide on disk, so they are refused, as every engine does.
-function isWellFormed(value: string): boolean {
-  return (value as string & { isWellFormed(): boolean }).isWellFormed();
-}
-
-function checkKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new EddyError('INVALID_ARGUMENT', 'metadata key must be a non-empty string');
-  }
-  if (!isWellFormed(key)) throw new EddyError('INVALID_ARGUMENT', `metadata key '${key}' is not well-formed UTF-16`);
-}
-
-function checkValue(key: string, value: Uint8Array): void {
-  if (!(value instanceof Uint8Array)) {
-    throw new EddyError('INVALID_ARGUMENT', `metadata value for '${key}' must be a Uint8Array`);
-  }
-}
