@@ -1,4 +1,4 @@
-import { type Clock, parseWithSchema, type ScheduledTask, type StoredMessage } from '@eddy/message';
+import { type Clock, EddyError, parseWithSchema, type ScheduledTask, type StoredMessage } from '@eddy/message';
 import type { AllocateMessageQueueStrategy } from '@eddy/routing';
 import type { MessageStore } from '@eddy/store';
 import { z } from 'zod';
@@ -7,6 +7,7 @@ import type { ConsumerOffsetStore, OffsetScope } from './consumer-offset-store.j
 import { createMessageFilter } from './filter/message-filter.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { PullFilter, PullResult, PullService } from './pull-service.js';
+import { type QueueLockManager, RENEW_INTERVAL_MS } from './queue-lock.js';
 import { assignQueues } from './rebalance.js';
 import { ConsumeFromWhereSchema, resolveStartOffset } from './start-position.js';
 
@@ -60,6 +61,14 @@ export const PushConsumerConfigSchema = z
       seen.add(topic);
     });
   });
+
+// The numbers of `orderly`; its lock manager is injected, so it has no place in a config file.
+const OrderlyTimingSchema = z
+  .object({
+    suspendMs: z.number().int().min(0).default(1_000),
+    renewIntervalMs: z.number().int().min(1).default(RENEW_INTERVAL_MS),
+  })
+  .strict();
 
 /** What a handler says of the messages it was given: all consumed, or all to be delivered again. */
 export type ConsumeStatus = 'SUCCESS' | 'RETRY';
@@ -122,7 +131,29 @@ export interface PushConsumerOptions extends z.input<typeof PushConsumerConfigSc
    * known: every member must see the same list to share the queues exactly.
    */
   readonly listQueueIds?: (topic: string) => readonly number[] | Promise<readonly number[]>;
+  /**
+   * Consume orderly (RocketMQ's `MessageListenerOrderly`); CLUSTERING only. Each queue is consumed only
+   * while this member holds its lock, a failed batch is handed again after `suspendMs` until it succeeds,
+   * and `onRetry` and `localRetryDelayMs` are not used. See {@link PushConsumer}.
+   */
+  readonly orderly?: {
+    /** The group's queue locks, shared by every member (the broker's `RebalanceLockManager`). */
+    readonly locks: QueueLockManager;
+    /** Pause before a failed batch is handed again (RocketMQ's `suspendCurrentQueueTimeMillis`). Default 1000. */
+    readonly suspendMs?: number;
+    /**
+     * How often the assigned queues are locked again, which renews the leases held and retries the
+     * queues refused. Default {@link RENEW_INTERVAL_MS}; keep it well below the locks' lease.
+     */
+    readonly renewIntervalMs?: number;
+  };
   readonly logger?: Logger;
+}
+
+interface OrderlySettings {
+  readonly locks: QueueLockManager;
+  readonly suspendMs: number;
+  readonly renewIntervalMs: number;
 }
 
 interface CompiledSubscription {
@@ -173,6 +204,19 @@ type State = 'idle' | 'running' | 'stopping';
  * **Failures.** A batch the handler fails (`'RETRY'` or a throw) goes message by message to `onRetry`;
  * without it, or when it throws, the message is handed to the handler again after `localRetryDelayMs`
  * with `reconsumeTimes` increased, until it succeeds or the queue is given up, while the queue goes on.
+ *
+ * **Orderly** (`orderly`, CLUSTERING only; RocketMQ 4.x's `MessageListenerOrderly`). After each
+ * rebalance, and every `orderly.renewIntervalMs`, the consumer locks the queues assigned to it
+ * (`lockBatch`, which also renews the leases it holds). It takes only the queues it was granted; the
+ * others are tried again at the next pass. Before each pull and each handler call it checks that it still
+ * holds the queue's lock, and gives the queue up at once if the lease expired. A queue's messages go to
+ * the handler in offset order, one batch at a time. A failed batch is handed again, with `reconsumeTimes`
+ * increased, after `orderly.suspendMs`, as often as it takes: nothing is skipped and `onRetry` is not
+ * called. The committed offset never passes a message that was not consumed. A queue given up (or every
+ * queue, on `stop()`) finishes its batch, commits, and only then is unlocked (`stop()`: `unlockAll`).
+ * The next owner therefore starts exactly where this one stopped, with no duplicates, and two members
+ * never consume one queue at once. The exception is a member stalled past the lease: its queues go to
+ * others once its locks expire, while its handler may still be running.
  */
 export class PushConsumer {
   readonly #group: string;
@@ -191,6 +235,7 @@ export class PushConsumer {
   readonly #onRetry: RetryHook | undefined;
   readonly #onRebalance: ((event: RebalanceEvent) => void) | undefined;
   readonly #listQueueIds: (topic: string) => readonly number[] | Promise<readonly number[]>;
+  readonly #orderly: OrderlySettings | undefined;
   readonly #logger: Logger;
 
   #state: State = 'idle';
@@ -203,8 +248,15 @@ export class PushConsumer {
   #rebalancing: Promise<void> | undefined;
   #rebalanceAgain = false;
   #stopping: Promise<void> | undefined;
+  // Orderly: topic → the queues of the last rebalance, which every lock pass asks for.
+  readonly #assigned = new Map<string, ReadonlySet<number>>();
+  // Orderly: dropped queues (`queueKey`) not yet unlocked, which no lock pass takes again meanwhile.
+  readonly #unlocking = new Set<string>();
 
-  /** @throws `INVALID_CONFIG` for options that do not fit {@link PushConsumerConfigSchema}; `INVALID_FILTER` for a bad expression. */
+  /**
+   * @throws `INVALID_CONFIG` for options that do not fit {@link PushConsumerConfigSchema}, bad `orderly`
+   * timings, or `orderly` with BROADCASTING; `INVALID_FILTER` for a bad expression.
+   */
   constructor(options: PushConsumerOptions) {
     const {
       registry,
@@ -217,6 +269,7 @@ export class PushConsumer {
       onRetry,
       onRebalance,
       listQueueIds,
+      orderly,
       logger,
       ...config
     } = options;
@@ -224,6 +277,18 @@ export class PushConsumer {
     this.#group = this.#config.group;
     this.#clientId = this.#config.clientId;
     this.#messageModel = this.#config.messageModel;
+    if (orderly === undefined) {
+      this.#orderly = undefined;
+    } else {
+      if (this.#messageModel === 'BROADCASTING') {
+        throw new EddyError(
+          'INVALID_CONFIG',
+          `push consumer of group '${this.#group}': orderly consumption needs CLUSTERING; in BROADCASTING every member consumes every queue, so no queue can be locked`,
+        );
+      }
+      const { locks, ...timing } = orderly;
+      this.#orderly = { locks, ...parseWithSchema(OrderlyTimingSchema, timing, 'push consumer orderly options') };
+    }
     this.#scope = this.#messageModel === 'BROADCASTING' ? { clientId: this.#clientId } : {};
     this.#subscriptions = this.#config.subscriptions.map(({ topic, filterType, expression }) => {
       const compiled = createMessageFilter({ type: filterType, expression });
@@ -260,7 +325,7 @@ export class PushConsumer {
     return this.#state === 'running';
   }
 
-  /** The queues held now, sorted by topic then queue id. */
+  /** The queues held now (orderly: assigned and locked), sorted by topic then queue id. */
   assignment(): { readonly topic: string; readonly queueId: number }[] {
     const queues: { topic: string; queueId: number }[] = [];
     for (const topic of [...this.#held.keys()].sort()) {
@@ -284,6 +349,7 @@ export class PushConsumer {
     this.#heartbeat();
     this.#every(this.#config.heartbeatIntervalMs, () => this.#heartbeat());
     this.#every(this.#config.rebalanceIntervalMs, () => this.#requestRebalance());
+    if (this.#orderly !== undefined) this.#every(this.#orderly.renewIntervalMs, () => this.#relock());
     await this.rebalance();
   }
 
@@ -315,6 +381,8 @@ export class PushConsumer {
       }
       this.#held.clear();
       while (this.#draining.size > 0) await Promise.all([...this.#draining]);
+      this.#assigned.clear();
+      this.#orderly?.locks.unlockAll(this.#group, this.#clientId);
       this.#registry.unregister(this.#group, this.#clientId);
       this.#state = 'idle';
       this.#stopping = undefined;
@@ -375,7 +443,7 @@ export class PushConsumer {
       if (this.#state !== 'running') return;
       // Read after the await, so that the members are as fresh as the queues.
       const members = this.#registry.members(this.#group);
-      const mine = new Set(
+      const assigned = new Set(
         assignQueues({
           group: this.#group,
           topic,
@@ -385,22 +453,66 @@ export class PushConsumer {
           ...(this.#strategy === undefined ? {} : { strategy: this.#strategy }),
         }),
       );
-      let held = this.#held.get(topic);
-      if (held === undefined) {
-        held = new Map();
-        this.#held.set(topic, held);
-      }
-      const removed = [...held.keys()].filter((queueId) => !mine.has(queueId)).sort((a, b) => a - b);
-      const added = [...mine].filter((queueId) => !held.has(queueId)).sort((a, b) => a - b);
-      for (const queueId of removed) {
-        this.#drop(held.get(queueId) as ProcessQueue);
-        held.delete(queueId);
-      }
-      for (const queueId of added) held.set(queueId, this.#take(subscription, queueId));
-      if (added.length > 0 || removed.length > 0) {
-        this.#emit({ topic, added, removed, assigned: [...held.keys()].sort((a, b) => a - b) });
-      }
+      this.#assigned.set(topic, assigned);
+      this.#apply(subscription, assigned);
     }
+  }
+
+  // Orderly: a lock pass between rebalances (RocketMQ's `lockAll` every 20 s).
+  #relock(): void {
+    if (this.#state !== 'running') return;
+    for (const subscription of this.#subscriptions) {
+      const assigned = this.#assigned.get(subscription.topic);
+      if (assigned !== undefined) this.#apply(subscription, assigned);
+    }
+  }
+
+  // Holds the assigned queues of the topic (orderly: those of them locked) and gives up the others.
+  // Synchronous, so that lock passes and rebalances never interleave inside it.
+  #apply(subscription: CompiledSubscription, assigned: ReadonlySet<number>): void {
+    const { topic } = subscription;
+    let held = this.#held.get(topic);
+    if (held === undefined) {
+      held = new Map();
+      this.#held.set(topic, held);
+    }
+    let wanted = assigned;
+    if (this.#orderly !== undefined) {
+      // One LOCK_BATCH_MQ renews what is held and tries the rest. A queue still being unlocked is left
+      // for a later pass, or its unlock would release the new lock.
+      const asked = [...assigned]
+        .filter((queueId) => !this.#unlocking.has(queueKey(topic, queueId)))
+        .sort((a, b) => a - b)
+        .map((queueId) => ({ topic, queueId }));
+      const granted = this.#orderly.locks.lockBatch(this.#group, this.#clientId, asked);
+      wanted = new Set(granted.map(({ queueId }) => queueId));
+    }
+    const removed = [...held.keys()].filter((queueId) => !wanted.has(queueId)).sort((a, b) => a - b);
+    const added = [...wanted].filter((queueId) => !held.has(queueId)).sort((a, b) => a - b);
+    for (const queueId of removed) {
+      this.#drop(held.get(queueId) as ProcessQueue);
+      held.delete(queueId);
+    }
+    for (const queueId of added) held.set(queueId, this.#take(subscription, queueId));
+    if (added.length > 0 || removed.length > 0) {
+      this.#emit({ topic, added, removed, assigned: [...held.keys()].sort((a, b) => a - b) });
+    }
+  }
+
+  #holdsLock(queue: ProcessQueue): boolean {
+    const { topic, queueId } = queue.context;
+    return this.#orderly?.locks.isLockedBy(this.#group, topic, queueId, this.#clientId) ?? true;
+  }
+
+  // Orderly: the queue's lease expired (another member may hold it now), so it is given up at once.
+  #lose(queue: ProcessQueue): void {
+    const { topic, queueId } = queue.context;
+    const held = this.#held.get(topic);
+    if (held?.get(queueId) !== queue) return;
+    this.#logger.warn('queue lock lost; giving the queue up', { ...queue.context });
+    held.delete(queueId);
+    this.#drop(queue);
+    this.#emit({ topic, added: [], removed: [queueId], assigned: [...held.keys()].sort((a, b) => a - b) });
   }
 
   #emit(event: Omit<RebalanceEvent, 'clientId' | 'at'>): void {
@@ -434,16 +546,29 @@ export class PushConsumer {
     return queue;
   }
 
-  // Stops the queue's loop and redeliveries; the queue commits what it consumed once its batch is over.
+  // Stops the queue's loop and redeliveries; the queue commits what it consumed once its batch is over,
+  // and only then (orderly) is unlocked, so that the next owner starts past everything consumed here.
   #drop(queue: ProcessQueue): void {
     queue.dropped = true;
     queue.resolveDrop();
     for (const timer of queue.retrying.values()) timer?.cancel();
+    const { topic, queueId } = queue.context;
+    const orderly = this.#orderly;
+    if (orderly !== undefined) this.#unlocking.add(queueKey(topic, queueId));
     const finished = (async () => {
-      await this.#commit(queue);
-      await queue.loop;
-      await Promise.all([...queue.redeliveries]);
-      await this.#commit(queue);
+      try {
+        await this.#commit(queue);
+        await queue.loop;
+        await Promise.all([...queue.redeliveries]);
+        await this.#commit(queue);
+      } finally {
+        if (orderly !== undefined) {
+          orderly.locks.unlock(this.#group, topic, queueId, this.#clientId);
+          this.#unlocking.delete(queueKey(topic, queueId));
+          // Taken again at once if still assigned, rather than at the next pass.
+          this.#relock();
+        }
+      }
     })();
     this.#draining.add(finished);
     void finished.finally(() => this.#draining.delete(finished));
@@ -456,6 +581,10 @@ export class PushConsumer {
         if (queue.done === undefined) {
           queue.done = await this.#startOffset(queue);
           continue;
+        }
+        if (!this.#holdsLock(queue)) {
+          this.#lose(queue);
+          return;
         }
         const offset = queue.done;
         const result = await Promise.race([
@@ -498,6 +627,11 @@ export class PushConsumer {
         for (let at = 0; at < messages.length; at += size) {
           if (queue.dropped) return;
           const batch = messages.slice(at, at + size);
+          if (this.#orderly !== undefined) {
+            if (!(await this.#consumeOrderly(queue, batch, this.#orderly.suspendMs))) return;
+            queue.done = (batch[batch.length - 1] as StoredMessage).queueOffset + 1;
+            continue;
+          }
           const status = await this.#consume(batch, queue.context);
           if (status === 'RETRY') {
             // The new owner delivers it again from the committed offset.
@@ -545,6 +679,25 @@ export class PushConsumer {
         error: String(error),
       });
       return 'RETRY';
+    }
+  }
+
+  // Hands the batch over until it is consumed (true) or the queue is given up first (false): a failed
+  // batch blocks its queue, since a later message must not be consumed before it.
+  async #consumeOrderly(queue: ProcessQueue, batch: readonly StoredMessage[], suspendMs: number): Promise<boolean> {
+    let attempt = batch;
+    for (;;) {
+      if (queue.dropped) return false;
+      if (!this.#holdsLock(queue)) {
+        this.#lose(queue);
+        return false;
+      }
+      if ((await this.#consume(attempt, queue.context)) === 'SUCCESS') return true;
+      if (queue.dropped) return false;
+      // What came before the batch is consumed: commit it rather than hold it through the retries.
+      await this.#commit(queue);
+      await this.#sleep(queue, suspendMs);
+      attempt = attempt.map((message) => ({ ...message, reconsumeTimes: message.reconsumeTimes + 1 }));
     }
   }
 
@@ -611,4 +764,8 @@ export class PushConsumer {
       });
     });
   }
+}
+
+function queueKey(topic: string, queueId: number): string {
+  return `${topic}/${queueId}`;
 }
