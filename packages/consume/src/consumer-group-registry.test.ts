@@ -1,8 +1,8 @@
+import type { Logger } from '@eddy/message';
 import { EddyError } from '@eddy/message';
 import { FakeClock } from '@eddy/testkit';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConsumerGroupRegistry, type ConsumerHeartbeat } from './consumer-group-registry.js';
-import type { Logger } from './logger.js';
 
 function capturingLogger(): Logger & { lines: { level: string; message: string; details?: object }[] } {
   const lines: { level: string; message: string; details?: object }[] = [];

@@ -1,6 +1,5 @@
-import { type Clock, EddyError, parseWithSchema, type ScheduledTask } from '@eddy/message';
+import { type Clock, EddyError, type Logger, parseWithSchema, type ScheduledTask, silentLogger } from '@eddy/message';
 import { z } from 'zod';
-import { type Logger, silentLogger } from './logger.js';
 import { type ConsumeFromWhere, ConsumeFromWhereSchema, DEFAULT_CONSUME_FROM_WHERE } from './start-position.js';
 
 /** Most subscriptions one member may declare. */

@@ -1,3 +1,4 @@
+import type { Logger } from '@eddy/message';
 import { createMessage, EddyError, type Message, SystemProperty, SystemTopic } from '@eddy/message';
 import { decodeJsonValue, type MessageStore, type MetadataStore } from '@eddy/store';
 import { openMemoryStore } from '@eddy/store-memory';
@@ -9,7 +10,6 @@ import {
   parseDelayLevels,
   SCHEDULE_FAILURE_BACKOFF_MS,
 } from './delay-scheduler.js';
-import type { Logger } from './logger.js';
 
 const decoder = new TextDecoder();
 

@@ -1,12 +1,14 @@
 import {
   type Clock,
   EddyError,
+  type Logger,
   type Message,
   parseWithSchema,
   type ScheduledTask,
   type StoredMessage,
   SystemProperty,
   SystemTopic,
+  silentLogger,
   validateTopicName,
 } from '@eddy/message';
 import {
@@ -18,7 +20,6 @@ import {
   type MetadataStore,
 } from '@eddy/store';
 import { z } from 'zod';
-import { type Logger, silentLogger } from './logger.js';
 
 /** RocketMQ's `messageDelayLevel`: level 1 is 1 s, level 18 is 2 h. */
 export const DEFAULT_DELAY_LEVELS = '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h';

@@ -24,6 +24,8 @@
  *
  * @packageDocumentation
  */
+
+export { type Logger, silentLogger } from '@eddy/message';
 export {
   ConsumerGroupRegistry,
   ConsumerGroupRegistryConfigSchema,
@@ -96,7 +98,6 @@ export {
   type SqlOperand,
 } from './filter/sql-parser.js';
 export { parseTagExpression, type TagExpression } from './filter/tag-expression.js';
-export { type Logger, silentLogger } from './logger.js';
 export {
   type LongPollOutcome,
   LongPollRegistry,

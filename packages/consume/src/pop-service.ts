@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, EddyError, parseWithSchema, type ScheduledTask, type StoredMessage } from '@eddy/message';
+import {
+  type Clock,
+  EddyError,
+  type Logger,
+  parseWithSchema,
+  type ScheduledTask,
+  type StoredMessage,
+  silentLogger,
+} from '@eddy/message';
 import {
   checkQueueId,
   type MessageStore,
@@ -10,7 +18,6 @@ import {
 import { z } from 'zod';
 import type { ConsumerOffsetStore } from './consumer-offset-store.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { type Logger, silentLogger } from './logger.js';
 import type { LongPollRegistry, WatchedQueue } from './long-poll.js';
 import {
   ACKED_RECORD_VALUE,

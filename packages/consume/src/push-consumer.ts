@@ -1,11 +1,18 @@
-import { type Clock, EddyError, parseWithSchema, type ScheduledTask, type StoredMessage } from '@eddy/message';
+import {
+  type Clock,
+  EddyError,
+  type Logger,
+  parseWithSchema,
+  type ScheduledTask,
+  type StoredMessage,
+  silentLogger,
+} from '@eddy/message';
 import type { AllocateMessageQueueStrategy } from '@eddy/routing';
 import type { MessageStore } from '@eddy/store';
 import { z } from 'zod';
 import type { ConsumerGroupRegistry, MessageModel } from './consumer-group-registry.js';
 import type { ConsumerOffsetStore, OffsetScope } from './consumer-offset-store.js';
 import { createMessageFilter } from './filter/message-filter.js';
-import { type Logger, silentLogger } from './logger.js';
 import type { PullFilter, PullResult, PullService } from './pull-service.js';
 import { type QueueLockManager, RENEW_INTERVAL_MS } from './queue-lock.js';
 import { assignQueues } from './rebalance.js';

@@ -1,9 +1,8 @@
-import { type Clock, parseWithSchema, type ScheduledTask, systemClock } from '@eddy/message';
+import { type Clock, type Logger, parseWithSchema, type ScheduledTask, silentLogger, systemClock } from '@eddy/message';
 import type { BrokerIdentity, BrokerRegistration } from '@eddy/routing';
 import { z } from 'zod';
 import { ClockSchema } from './clock-schema.js';
 import { HostPortSchema } from './host-port.js';
-import { type Logger, silentLogger } from './logger.js';
 
 /** RocketMQ's `registerNameServerPeriod`: a broker registers with every name server every 30 s. */
 export const DEFAULT_REGISTER_INTERVAL_MS = 30_000;

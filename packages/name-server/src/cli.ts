@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { EddyError, parseWithSchema } from '@eddy/message';
+import { createJsonLogger, EddyError, type Logger, parseWithSchema } from '@eddy/message';
 import { z } from 'zod';
-import { createJsonLogger, type Logger } from './logger.js';
 import { NameServerOptionsSchema, type RunningNameServer, startNameServer } from './name-server.js';
 
 const USAGE = `usage: eddy-namesrv [--host 127.0.0.1] [--port 9876] [--broker-expiry-ms 120000]

@@ -18,6 +18,8 @@
  *
  * @packageDocumentation
  */
+
+export { createJsonLogger, type Logger, silentLogger } from '@eddy/message';
 export {
   BrokerRegistrar,
   type BrokerRegistrarOptions,
@@ -29,7 +31,6 @@ export {
 } from './broker-registrar.js';
 export { HostPortSchema } from './host-port.js';
 export { HTTP_ERROR_CODES, type HttpErrorBody, type HttpErrorCode } from './http-json.js';
-export { createJsonLogger, type Logger, silentLogger } from './logger.js';
 export {
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_NAME_SERVER_PORT,

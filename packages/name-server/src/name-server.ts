@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { EddyError, parseWithSchema, systemClock } from '@eddy/message';
+import { EddyError, type Logger, parseWithSchema, silentLogger, systemClock } from '@eddy/message';
 import {
   BrokerIdentitySchema,
   BrokerRegistrationSchema,
@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { ClockSchema } from './clock-schema.js';
 import { urlHost } from './host-port.js';
 import { errorReply, type JsonReply, parseJson, readBody, sendJson } from './http-json.js';
-import { type Logger, silentLogger } from './logger.js';
 
 /** RocketMQ's name server port. */
 export const DEFAULT_NAME_SERVER_PORT = 9876;

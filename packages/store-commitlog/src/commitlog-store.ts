@@ -1,9 +1,11 @@
 import {
   type Clock,
+  createJsonLogger,
   decodeRecord,
   EddyError,
   encodedRecordSize,
   encodeRecordInto,
+  type Logger,
   type Message,
   MIN_RECORD_SIZE,
   parseWithSchema,
@@ -36,7 +38,6 @@ import { CommitLog, type ScanFault } from './commit-log.js';
 import { CONSUME_QUEUE_ENTRY_SIZE, type ConsumeQueue, ConsumeQueueStore, uint32At } from './consume-queue.js';
 import { type FileSystem, joinPath, nodeFileSystem } from './file-layer.js';
 import { INDEX_HASH_SEED, indexHashFinish, indexHashUpdate, KeyIndex } from './index-file.js';
-import { createStderrLogger, type Logger } from './logger.js';
 import { type MetadataLog, openMetadataLog } from './metadata-log.js';
 import {
   type CommitLogStoreOptions,
@@ -112,7 +113,7 @@ export async function openCommitLogStore(options: CommitLogStoreOptions): Promis
     ...parsed,
     clock: clock ?? systemClock,
     fileSystem: fileSystem ?? nodeFileSystem,
-    logger: logger ?? createStderrLogger(),
+    logger: logger ?? createJsonLogger('store-commitlog'),
   };
   return CommitLogStore.open(resolved);
 }

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMessage } from '@eddy/message';
+import { createMessage, silentLogger } from '@eddy/message';
 import { FakeClock, makeTempDir, type TempDir } from '@eddy/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCommitLogStore } from './commitlog-store.js';
@@ -13,7 +13,6 @@ import {
   topicFromDirectoryName,
 } from './consume-queue.js';
 import { type FileHandle, type FileSystem, nodeFileSystem } from './file-layer.js';
-import { silentLogger } from './logger.js';
 
 function entries(from: number, count: number): Buffer {
   const buffer = Buffer.alloc(count * CONSUME_QUEUE_ENTRY_SIZE);

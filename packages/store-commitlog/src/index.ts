@@ -22,6 +22,8 @@
  *
  * @packageDocumentation
  */
+
+export { createJsonLogger, type Logger, silentLogger } from '@eddy/message';
 export { CommitLogStore, openCommitLogStore } from './commitlog-store.js';
 export {
   FaultyFileSystem,
@@ -29,7 +31,6 @@ export {
   type FaultyFileSystemOptions,
 } from './faulty-file-system.js';
 export { type FileHandle, type FileSystem, nodeFileSystem } from './file-layer.js';
-export { createStderrLogger, type Logger, silentLogger } from './logger.js';
 export {
   type CommitLogStoreConfig,
   type CommitLogStoreOptions,

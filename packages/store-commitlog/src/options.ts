@@ -1,7 +1,7 @@
+import type { Logger } from '@eddy/message';
 import { type Clock, DEFAULT_MESSAGE_LIMITS } from '@eddy/message';
 import { z } from 'zod';
 import type { FileSystem } from './file-layer.js';
-import type { Logger } from './logger.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

@@ -1,18 +1,24 @@
-/** Where the name server and the registrar report what happened; inject your application's logger. */
+/**
+ * Where a component reports what an operator should know (recovery truncations, expiries, inconsistent
+ * groups). Injected like the {@link Clock}, so tests capture it and apps route it to their own logger.
+ */
 export interface Logger {
   info(message: string, details?: object): void;
   warn(message: string, details?: object): void;
   error(message: string, details?: object): void;
 }
 
-/** A logger that drops everything: the default of the library classes (their state is in `status()`). */
+/** A logger that drops everything: for library defaults whose state is queryable, and for tests. */
 export const silentLogger: Logger = Object.freeze({
-  info() {},
-  warn() {},
-  error() {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
 });
 
-/** A logger that writes one JSON object per line to `write` (stderr by default). */
+/**
+ * A logger that writes one JSON object per line — `{ time, level, component, message, ...details }` —
+ * to `write` (stderr by default).
+ */
 export function createJsonLogger(
   component: string,
   write: (line: string) => void = (line) => process.stderr.write(line),
