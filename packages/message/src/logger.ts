@@ -1,6 +1,6 @@
 /**
  * Where a component reports what an operator should know (recovery truncations, expiries, inconsistent
- * groups). Injected like the {@link Clock}, so tests capture it and apps route it to their own logger.
+ * groups). Injected like the `Clock`, so tests capture it and apps route it to their own logger.
  */
 export interface Logger {
   info(message: string, details?: object): void;
