@@ -27,6 +27,27 @@ export type MessageModel = 'CLUSTERING' | 'BROADCASTING';
  * What a member says in a heartbeat, validated at the boundary: client-supplied. A member subscribes to
  * each topic at most once.
  */
+/**
+ * A zod refinement that rejects a subscription list naming one topic twice, pointing at the repeat.
+ * Shared by heartbeats and push-consumer configs.
+ */
+export function rejectDuplicateTopics(
+  value: { readonly subscriptions: readonly { readonly topic: string }[] },
+  context: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  value.subscriptions.forEach(({ topic }, index) => {
+    if (seen.has(topic)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['subscriptions', index, 'topic'],
+        message: `topic '${topic}' is subscribed twice`,
+      });
+    }
+    seen.add(topic);
+  });
+}
+
 export const ConsumerHeartbeatSchema = z
   .object({
     clientId: z.string().min(1).max(1024),
@@ -35,19 +56,7 @@ export const ConsumerHeartbeatSchema = z
     consumeFromWhere: ConsumeFromWhereSchema.optional(),
   })
   .strict()
-  .superRefine((heartbeat, context) => {
-    const seen = new Set<string>();
-    heartbeat.subscriptions.forEach(({ topic }, index) => {
-      if (seen.has(topic)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['subscriptions', index, 'topic'],
-          message: `topic '${topic}' is subscribed twice`,
-        });
-      }
-      seen.add(topic);
-    });
-  });
+  .superRefine(rejectDuplicateTopics);
 
 /** {@link ConsumerHeartbeatSchema}'s input. */
 export type ConsumerHeartbeat = z.input<typeof ConsumerHeartbeatSchema>;

@@ -10,7 +10,7 @@ import {
 import type { AllocateMessageQueueStrategy } from '@eddy/routing';
 import type { MessageStore } from '@eddy/store';
 import { z } from 'zod';
-import type { ConsumerGroupRegistry, MessageModel } from './consumer-group-registry.js';
+import { type ConsumerGroupRegistry, type MessageModel, rejectDuplicateTopics } from './consumer-group-registry.js';
 import type { ConsumerOffsetStore, OffsetScope } from './consumer-offset-store.js';
 import { createMessageFilter } from './filter/message-filter.js';
 import type { PullFilter, PullResult, PullService } from './pull-service.js';
@@ -55,19 +55,7 @@ export const PushConsumerConfigSchema = z
     pullErrorDelayMs: z.number().int().min(0).default(3_000),
   })
   .strict()
-  .superRefine((config, context) => {
-    const seen = new Set<string>();
-    config.subscriptions.forEach(({ topic }, index) => {
-      if (seen.has(topic)) {
-        context.addIssue({
-          code: 'custom',
-          path: ['subscriptions', index, 'topic'],
-          message: `topic '${topic}' is subscribed twice`,
-        });
-      }
-      seen.add(topic);
-    });
-  });
+  .superRefine(rejectDuplicateTopics);
 
 // The numbers of `orderly`; its lock manager is injected, so it has no place in a config file.
 const OrderlyTimingSchema = z
