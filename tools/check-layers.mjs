@@ -23,6 +23,7 @@ const LAYERS = {
   '@eddy/broker': { layer: 3, may: ['@eddy/consume', '@eddy/routing', '@eddy/store', '@eddy/message'] },
   '@eddy/gateway-rocketmq': { layer: 4, may: ['@eddy/broker', '@eddy/message'] },
   '@eddy/gateway-kafka': { layer: 4, may: ['@eddy/broker', '@eddy/protocol-kafka', '@eddy/message'] },
+  '@eddy/admin-http': { layer: 4, may: ['@eddy/broker', '@eddy/message'] },
 };
 // Development-only helpers any package may use in its tests.
 const DEV_ANYWHERE = new Set(['@eddy/testkit', '@eddy/store-conformance']);

@@ -1,20 +1,19 @@
 #!/usr/bin/env node
-// `npm start`: until the broker server app lands (the broker issue), there is nothing to run. Say what
-// is built and how to use it, and exit 0 so that the set-up contract in README.md holds.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// `npm start [-- options]`: runs `eddy start` from apps/server with the options given after the script
+// (`npm start -- --data-dir /tmp/d --grpc-port 18081`). `npm start` builds everything with turbo first;
+// run on its own, this script builds the server (and what it references) when it has not been built.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const server = join(root, 'apps', 'server', 'dist', 'main.js');
-if (existsSync(server)) {
-  await import(server);
-} else {
-  const packages = readdirSync(join(root, 'packages'))
-    .map((name) => join(root, 'packages', name, 'package.json'))
-    .filter(existsSync)
-    .map((path) => JSON.parse(readFileSync(path, 'utf8')));
-  console.log('Eddy: the broker server (apps/server) is not built yet; these libraries are ready to use:\n');
-  for (const pkg of packages) console.log(`  ${pkg.name.padEnd(26)} ${pkg.description ?? ''}`);
-  console.log('\nRun the tests with `npm test`; read README.md and docs/ for the plan.');
+const server = join(root, 'apps', 'server');
+const main = join(server, 'dist', 'main.js');
+if (!existsSync(main)) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-b', server], { stdio: 'inherit' });
 }
+// main.js reads process.argv from index 2 on: here, the options after this script.
+await import(pathToFileURL(main).href);

@@ -74,6 +74,8 @@ export function toDeadLetter(
   };
   delete properties[SystemProperty.MAX_RECONSUME_TIMES];
   delete properties[SystemProperty.DLQ_FAILURE_REASON];
+  // The id of the relay that brought the failed copy; it means nothing for the dead letter.
+  delete properties[SystemProperty.DELIVERY_ID];
   if (options.maxReconsumeTimes !== undefined) {
     properties[SystemProperty.MAX_RECONSUME_TIMES] = String(options.maxReconsumeTimes);
   }
@@ -115,5 +117,6 @@ export function toResent(deadLetter: Message): Message | undefined {
   if (topic === undefined) return undefined;
   const properties: Record<string, string> = { ...deadLetter.properties };
   for (const name of HISTORY_PROPERTIES) delete properties[name];
+  delete properties[SystemProperty.DELIVERY_ID];
   return { ...copyMessage(deadLetter), topic, properties, deliveryTimestamp: undefined, reconsumeTimes: 0 };
 }

@@ -130,7 +130,8 @@ describe('DelayLevelScheduler', () => {
     const delivered = (await readAll(store, 'orders', 0))[2] as Message & { storeTimestamp: number };
     expect(delivered.storeTimestamp).toBe(start + 5000);
     expect(delivered.messageId).toBe(first.messageId);
-    expect(delivered.properties).toEqual({ region: 'eu' });
+    // The bookkeeping is gone; the delivery id is what makes the relay exactly once across crashes.
+    expect(delivered.properties).toEqual({ region: 'eu', [SystemProperty.DELIVERY_ID]: 'delay:2:0' });
     expect(delivered.keys).toEqual(['k']);
     expect(delivered.tag).toBe('T');
     expect(delivered.deliveryTimestamp).toBe(start + 5000);
@@ -262,24 +263,82 @@ describe('DelayLevelScheduler start, stop and failures', () => {
     await scheduler.stop();
   });
 
-  it('delivers again after a crash between the re-append and the progress write (at least once)', async () => {
-    // The progress write fails as a crash right after the append would leave it: not written.
+  it('delivers once after a crash between the appends and the progress write', async () => {
+    // The closing metadata batch fails as a crash right after the appends would leave it: not written.
     const lost: MetadataStore = override(store.metadata, {
-      put: () => Promise.reject(new EddyError('IO_ERROR', 'crashed')),
+      batch: () => Promise.reject(new EddyError('IO_ERROR', 'crashed')),
     });
     const first = new DelayLevelScheduler({ store, clock, metadata: lost });
     await first.start();
-    await first.schedule(createMessage({ topic: 'x', body: 'once?' }, { clock }), 1, { topic: 'orders', queueId: 0 });
+    await first.schedule(createMessage({ topic: 'x', body: 'once' }, { clock }), 1, { topic: 'orders', queueId: 0 });
+    await first.schedule(createMessage({ topic: 'x', body: 'twice?' }, { clock }), 1, { topic: 'audit', queueId: 3 });
     await clock.advance(1000);
     await first.whenIdle();
     await first.stop();
-    expect(await bodies(store, 'orders', 0)).toEqual(['once?']);
+    expect(await bodies(store, 'orders', 0)).toEqual(['once']);
+    expect(await bodies(store, 'audit', 3)).toEqual(['twice?']);
+    expect(first.progress()[0]).toBe(0);
 
-    const second = new DelayLevelScheduler({ store, clock });
+    const appended: string[] = [];
+    const second = new DelayLevelScheduler({
+      store,
+      clock,
+      onAppended: (topic, queueId) => appended.push(`${topic}/${queueId}`),
+    });
     await second.start();
-    expect(await bodies(store, 'orders', 0)).toEqual(['once?', 'once?']);
-    expect(second.progress()[0]).toBe(1);
+    expect(await bodies(store, 'orders', 0)).toEqual(['once']);
+    expect(await bodies(store, 'audit', 3)).toEqual(['twice?']);
+    expect(second.progress()[0]).toBe(2);
+    expect(appended).toEqual([]);
     await second.stop();
+  });
+
+  it('finishes a relay that failed between its appends in-process, then goes on, each message once', async () => {
+    let failures = 1;
+    const flaky = override(store, {
+      append: (topic: string, queueId: number, messages: readonly Message[]) => {
+        if (topic === 'audit' && failures > 0) {
+          failures--;
+          return Promise.reject(new EddyError('DISK_FULL', 'disk is full'));
+        }
+        return store.append(topic, queueId, messages);
+      },
+    });
+    const appended: string[] = [];
+    const scheduler = new DelayLevelScheduler({
+      store: flaky,
+      clock,
+      logger: recordingLogger(),
+      onAppended: (topic, queueId) => appended.push(`${topic}/${queueId}`),
+    });
+    await scheduler.start();
+    const target = (i: number) => (i % 2 === 0 ? { topic: 'orders', queueId: 0 } : { topic: 'audit', queueId: 0 });
+    for (let i = 0; i < 6; i++) {
+      await scheduler.schedule(createMessage({ topic: 'x', body: `m${i}` }, { clock }), 1, target(i));
+    }
+    await clock.advance(1000);
+    await scheduler.whenIdle();
+    // The relay reached orders/0 and failed on audit/0: half done, nothing more until it is finished.
+    expect(await bodies(store, 'orders', 0)).toEqual(['m0', 'm2', 'm4']);
+    expect(await bodies(store, 'audit', 0)).toEqual([]);
+    expect(scheduler.progress()[0]).toBe(0);
+    await scheduler.schedule(createMessage({ topic: 'x', body: 'm6' }, { clock }), 1, target(6));
+    await clock.advance(SCHEDULE_FAILURE_BACKOFF_MS);
+    await scheduler.whenIdle();
+    expect(await bodies(store, 'orders', 0)).toEqual(['m0', 'm2', 'm4', 'm6']);
+    expect(await bodies(store, 'audit', 0)).toEqual(['m1', 'm3', 'm5']);
+    expect(scheduler.progress()[0]).toBe(7);
+    // The failed relay wakes both queues (some of it landed), its recovery the queue it finished.
+    expect(appended).toEqual(['orders/0', 'audit/0', 'audit/0', 'orders/0']);
+    expect(await store.metadata.scan('consume/journal/')).toEqual([]);
+    await scheduler.stop();
+  });
+
+  it('a journal record it cannot read stops the start instead of guessing', async () => {
+    await store.metadata.put('consume/journal/delay/x', new TextEncoder().encode('nonsense'));
+    const scheduler = new DelayLevelScheduler({ store, clock });
+    await expect(scheduler.start()).rejects.toMatchObject({ code: 'CORRUPT_DATA' });
+    expect(scheduler.started).toBe(false);
   });
 
   it('uses a configured table', async () => {

@@ -20,6 +20,7 @@ import {
   type MetadataStore,
 } from '@eddy/store';
 import { z } from 'zod';
+import { DeliveryJournal, type JournalEntry } from './delivery-journal.js';
 
 /** RocketMQ's `messageDelayLevel`: level 1 is 1 s, level 18 is 2 h. */
 export const DEFAULT_DELAY_LEVELS = '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h';
@@ -30,7 +31,7 @@ export const DEFAULT_DELAY_LEVELS = '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10
  */
 export const SCHEDULE_PROGRESS_PREFIX = 'consume/schedule/';
 
-/** Most scheduled messages read (and delivered before one progress write) per level at a time. */
+/** Most scheduled messages read, and relayed with one progress write, per level at a time. */
 export const SCHEDULE_BATCH_SIZE = 32;
 
 /** How long a level waits before trying again after a delivery failed (the store was full, say). */
@@ -117,6 +118,9 @@ export interface ScheduleResult {
 // The schedule bookkeeping a delivered message no longer carries.
 const BOOKKEEPING = [SystemProperty.REAL_TOPIC, SystemProperty.REAL_QUEUE_ID, SystemProperty.DELAY_TIME_LEVEL];
 
+// A delivery id left by an earlier relay (a retried message was delivered once already) means nothing here.
+const STALE = [SystemProperty.DELIVERY_ID];
+
 const ProgressSchema = z.object({ offset: z.number().int().nonnegative() });
 
 interface LevelState {
@@ -135,16 +139,20 @@ interface LevelState {
  * message to `SCHEDULE_TOPIC_XXXX`, queue `level - 1`, with its real topic and queue in the `REAL_TOPIC` /
  * `REAL_QID` properties and `deliveryTimestamp` = now + the level's delay. Every message of a level has
  * the same delay, so each level's queue is in due order and the scheduler only ever looks at its head:
- * it keeps one progress offset per level (durable in metadata, `consume/schedule/<level>`), delivers
- * due messages by appending them to their real queue without the bookkeeping properties, then advances
- * the offset. It holds at most ONE clock task per level, at the head's due time, armed when a level is
- * found waiting and woken by `schedule()` when the level was idle; any number of waiting messages
- * costs at most one timer per level and no polling.
+ * it keeps one progress offset per level (durable in metadata, `consume/schedule/<level>`) and delivers
+ * due messages by appending them to their real queue without the bookkeeping properties. It holds at
+ * most ONE clock task per level, at the head's due time, armed when a level is found waiting and woken
+ * by `schedule()` when the level was idle; any number of waiting messages costs at most one timer per
+ * level and no polling.
  *
- * **Delivery guarantee: at least once.** The offset is written after the messages it covers were
- * appended to their real queues, never before, so a crash loses nothing; but a crash between the
- * appends and the offset write delivers those messages (at most {@link SCHEDULE_BATCH_SIZE} per level)
- * again after restart. Exactly-once delivery is not attempted here.
+ * **Delivery guarantee: exactly once, across crashes.** Each batch of due messages of a level (at most
+ * {@link SCHEDULE_BATCH_SIZE}) is relayed through a {@link DeliveryJournal} named `delay`: every copy
+ * carries the delivery id `delay:<level>:<offset>`, and the level's new progress offset is written in
+ * the same atomic metadata batch that closes the relay. A crash anywhere in a relay is finished by
+ * {@link DelayLevelScheduler.recover} at the next start: the copies that reached their queue stay, the
+ * missing ones are appended (rebuilt from `SCHEDULE_TOPIC_XXXX`), then the progress moves. Relays of
+ * all levels go one at a time, so that a failed relay can be finished in-process (the journal's
+ * recovery must not race a relay in progress) before the level tries again.
  *
  * **Time.** A message is delivered no earlier than its due time by the injected clock, and as soon as
  * possible after it (a run after `start()` delivers everything that fell due while the broker was
@@ -152,8 +160,8 @@ interface LevelState {
  * of its level; it then waits for the head (late, never lost).
  *
  * A message that cannot be delivered (no or an invalid `REAL_TOPIC` / `REAL_QID`: not written by this
- * scheduler) is skipped with an error log. When an append fails (disk full, say), the level tries
- * again {@link SCHEDULE_FAILURE_BACKOFF_MS} later, without skipping.
+ * scheduler) is skipped with an error log. When a relay fails (disk full, say), the level finishes it
+ * through the journal and tries again {@link SCHEDULE_FAILURE_BACKOFF_MS} later, without skipping.
  */
 export class DelayLevelScheduler {
   readonly #store: MessageStore;
@@ -163,8 +171,13 @@ export class DelayLevelScheduler {
   readonly #onAppended: ((topic: string, queueId: number) => void) | undefined;
   readonly #delays: readonly number[];
   readonly #levels: LevelState[];
+  readonly #journal: DeliveryJournal;
   #recovered: Promise<void> | undefined;
   #started = false;
+  // Relays (and the in-process recovery of a failed one) run one at a time, chained here.
+  #relayLock: Promise<unknown> = Promise.resolve();
+  // A relay failed and may be half done: the journal must finish it before any level relays again.
+  #mustRecover = false;
 
   constructor(options: DelayLevelSchedulerOptions) {
     const { store, clock, metadata, onAppended, logger, ...config } = options;
@@ -174,6 +187,7 @@ export class DelayLevelScheduler {
     this.#clock = clock;
     this.#logger = logger ?? silentLogger;
     this.#onAppended = onAppended;
+    this.#journal = new DeliveryJournal({ store, metadata: this.#metadata, name: 'delay', logger: this.#logger });
     this.#delays = parseDelayLevels(parsed.levels);
     this.#levels = this.#delays.map((_, index) => ({
       level: index + 1,
@@ -226,7 +240,7 @@ export class DelayLevelScheduler {
       ...copyMessage(message),
       topic: SystemTopic.SCHEDULE,
       properties: {
-        ...message.properties,
+        ...withoutProperties(message, STALE).properties,
         [SystemProperty.REAL_TOPIC]: target.topic,
         [SystemProperty.REAL_QUEUE_ID]: String(target.queueId),
         [SystemProperty.DELAY_TIME_LEVEL]: String(capped),
@@ -239,24 +253,14 @@ export class DelayLevelScheduler {
   }
 
   /**
-   * Loads each level's progress offset from metadata. {@link DelayLevelScheduler.start} calls it; it
-   * runs once however often it is called.
+   * Finishes the relays a crash interrupted (through the journal), then loads each level's progress
+   * offset from metadata. {@link DelayLevelScheduler.start} calls it; it runs once however often it is
+   * called. Call it before anything else delivers from `SCHEDULE_TOPIC_XXXX`.
+   *
+   * @throws `CORRUPT_DATA` when a journal record is unreadable; the store's errors.
    */
   recover(): Promise<void> {
-    this.#recovered ??= (async () => {
-      for (const state of this.#levels) {
-        const stored = await this.#metadata.get(progressKey(state.level));
-        if (stored === undefined) continue;
-        const parsed = ProgressSchema.safeParse(decodeJsonValue(stored));
-        if (parsed.success) {
-          state.offset = parsed.data.offset;
-        } else {
-          this.#logger.error('delay scheduler progress is unreadable; starting the level at its first offset', {
-            level: state.level,
-          });
-        }
-      }
-    })().catch((error: unknown) => {
+    this.#recovered ??= this.#recoverJournalAndProgress().catch((error: unknown) => {
       this.#recovered = undefined;
       throw error;
     });
@@ -345,17 +349,17 @@ export class DelayLevelScheduler {
   async #deliverDue(state: LevelState): Promise<number | undefined> {
     const queueId = state.level - 1;
     while (this.#started) {
-      const read = await this.#store.read(SystemTopic.SCHEDULE, queueId, state.offset, {
-        maxMessages: SCHEDULE_BATCH_SIZE,
-      });
+      if (this.#mustRecover) await this.#exclusive(() => this.#finishFailedRelay());
+      const from = state.offset;
+      const read = await this.#store.read(SystemTopic.SCHEDULE, queueId, from, { maxMessages: SCHEDULE_BATCH_SIZE });
       if (read.status === 'unknown-queue') return undefined;
       if (read.status === 'offset-out-of-range') {
         // Below: retention removed what was never delivered. Above: the log lost its tail in a crash
         // after the progress was written. Either way continue from the nearest valid offset.
-        const offset = state.offset < read.minOffset ? read.minOffset : read.maxOffset;
+        const offset = from < read.minOffset ? read.minOffset : read.maxOffset;
         this.#logger.error('delay scheduler progress is outside its queue; moving it', {
           level: state.level,
-          from: state.offset,
+          from,
           to: offset,
           minOffset: read.minOffset,
           maxOffset: read.maxOffset,
@@ -364,45 +368,115 @@ export class DelayLevelScheduler {
         continue;
       }
       if (read.messages.length === 0) return undefined;
-      let next = state.offset;
+      let next = from;
       let waitUntil: number | undefined;
+      const entries: JournalEntry[] = [];
       for (const message of read.messages) {
         const dueAt = message.deliveryTimestamp ?? 0;
         if (dueAt > this.#clock.now()) {
           waitUntil = dueAt;
           break;
         }
-        await this.#deliver(state, message);
+        const entry = this.#entryFor(state.level, message);
+        if (entry !== undefined) entries.push(entry);
         next = message.queueOffset + 1;
       }
       if (waitUntil === undefined) next = read.nextOffset;
-      if (next !== state.offset) await this.#saveProgress(state, next);
+      if (next !== from) await this.#relay(state, from, next, entries);
       if (waitUntil !== undefined) return waitUntil;
     }
     return undefined;
   }
 
-  async #deliver(state: LevelState, scheduled: StoredMessage): Promise<void> {
-    const topic = scheduled.properties[SystemProperty.REAL_TOPIC];
-    const queueText = scheduled.properties[SystemProperty.REAL_QUEUE_ID];
-    const queueId = queueText !== undefined && /^\d+$/.test(queueText) ? Number(queueText) : -1;
-    if (
-      topic === undefined ||
-      validateTopicName(topic, { system: true }) !== undefined ||
-      queueId < 0 ||
-      queueId > MAX_QUEUE_ID
-    ) {
+  // One relay: the batch's copies and the level's new progress, atomically through the journal.
+  async #relay(state: LevelState, from: number, next: number, entries: JournalEntry[]): Promise<void> {
+    await this.#exclusive(async () => {
+      // An in-process recovery may have moved the level while this batch was read: read it again.
+      if (this.#mustRecover || state.offset !== from) return;
+      try {
+        await this.#journal.relay(entries, [
+          { type: 'put', key: progressKey(state.level), value: encodeJsonValue({ offset: next }) },
+        ]);
+      } catch (error) {
+        this.#mustRecover = true;
+        // Some appends may have landed; a wake-up with nothing new is harmless, a missed one is not.
+        notifyTargets(entries, this.#onAppended);
+        throw error;
+      }
+      state.offset = next;
+      notifyTargets(entries, this.#onAppended);
+    });
+  }
+
+  // The journal entry relaying `scheduled`, or undefined (logged) when it names no valid real queue.
+  #entryFor(level: number, scheduled: StoredMessage): JournalEntry | undefined {
+    const target = realTargetOf(scheduled);
+    if (target === undefined) {
       this.#logger.error('scheduled message has no valid REAL_TOPIC / REAL_QID; skipping it', {
-        level: state.level,
+        level,
         offset: scheduled.queueOffset,
         messageId: scheduled.messageId,
       });
-      return;
+      return undefined;
     }
-    const properties: Record<string, string> = { ...scheduled.properties };
-    for (const name of BOOKKEEPING) delete properties[name];
-    await this.#store.append(topic, queueId, [{ ...copyMessage(scheduled), topic, properties }]);
-    this.#onAppended?.(topic, queueId);
+    return {
+      deliveryId: `${DELIVERY_ID_PREFIX}${level}:${scheduled.queueOffset}`,
+      topic: target.topic,
+      queueId: target.queueId,
+      message: withoutProperties(scheduled, BOOKKEEPING),
+    };
+  }
+
+  async #recoverJournalAndProgress(): Promise<void> {
+    const rebuilt: JournalEntry[] = [];
+    await this.#journal.recover(async (deliveryId) => {
+      const entry = await this.#rebuild(deliveryId);
+      if (entry !== undefined) rebuilt.push(entry);
+      return entry?.message;
+    });
+    this.#mustRecover = false;
+    await this.#loadProgress();
+    notifyTargets(rebuilt, this.#onAppended);
+  }
+
+  // After a failed relay: finish it (or find it never began), then take every level's progress from metadata.
+  async #finishFailedRelay(): Promise<void> {
+    if (!this.#mustRecover) return;
+    await this.#recoverJournalAndProgress();
+  }
+
+  async #loadProgress(): Promise<void> {
+    for (const state of this.#levels) {
+      const stored = await this.#metadata.get(progressKey(state.level));
+      if (stored === undefined) continue;
+      const parsed = ProgressSchema.safeParse(safeDecode(stored));
+      if (parsed.success) {
+        state.offset = parsed.data.offset;
+      } else {
+        this.#logger.error('delay scheduler progress is unreadable; starting the level at its first offset', {
+          level: state.level,
+        });
+      }
+    }
+  }
+
+  // The entry of the relay with this delivery id, made again from SCHEDULE_TOPIC_XXXX.
+  async #rebuild(deliveryId: string): Promise<JournalEntry | undefined> {
+    const match = /^delay:(\d+):(\d+)$/.exec(deliveryId);
+    if (match === null) return undefined;
+    const level = Number(match[1]);
+    const offset = Number(match[2]);
+    if (level < 1 || level > MAX_QUEUE_ID + 1 || !Number.isSafeInteger(offset)) return undefined;
+    const read = await this.#store.read(SystemTopic.SCHEDULE, level - 1, offset, { maxMessages: 1 });
+    const scheduled = read.status === 'ok' ? read.messages[0] : undefined;
+    if (scheduled === undefined || scheduled.queueOffset !== offset) return undefined;
+    return this.#entryFor(level, scheduled);
+  }
+
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#relayLock.then(task);
+    this.#relayLock = run.catch(() => {});
+    return run;
   }
 
   async #saveProgress(state: LevelState, offset: number): Promise<void> {
@@ -420,6 +494,51 @@ export class DelayLevelScheduler {
 
 function progressKey(level: number): string {
   return `${SCHEDULE_PROGRESS_PREFIX}${level}`;
+}
+
+const DELIVERY_ID_PREFIX = 'delay:';
+
+function safeDecode(value: Uint8Array): unknown {
+  try {
+    return decodeJsonValue(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The real queue a scheduled or timer message names in `REAL_TOPIC` / `REAL_QID`, or undefined when
+ * either is missing or invalid (the message was not written by a scheduler).
+ */
+export function realTargetOf(message: Message): ScheduleTarget | undefined {
+  const topic = message.properties[SystemProperty.REAL_TOPIC];
+  const queueText = message.properties[SystemProperty.REAL_QUEUE_ID];
+  const queueId = queueText !== undefined && /^\d{1,5}$/.test(queueText) ? Number(queueText) : -1;
+  if (topic === undefined || validateTopicName(topic, { system: true }) !== undefined) return undefined;
+  if (queueId < 0 || queueId > MAX_QUEUE_ID) return undefined;
+  return { topic, queueId };
+}
+
+/** A copy of `message` (without its queue position) whose properties lack `names`. */
+export function withoutProperties(message: Message, names: readonly string[]): Message {
+  const properties: Record<string, string> = { ...message.properties };
+  for (const name of names) delete properties[name];
+  return { ...copyMessage(message), properties };
+}
+
+/** Calls `onAppended` once for each queue the entries went to. */
+export function notifyTargets(
+  entries: readonly JournalEntry[],
+  onAppended: ((topic: string, queueId: number) => void) | undefined,
+): void {
+  if (onAppended === undefined || entries.length === 0) return;
+  const seen = new Set<string>();
+  for (const { topic, queueId } of entries) {
+    const key = `${topic}\u0000${queueId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    onAppended(topic, queueId);
+  }
 }
 
 /** The {@link Message} fields of a message, without a stored message's queue position. */

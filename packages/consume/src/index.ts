@@ -21,6 +21,12 @@
  * - **Delay levels, retry and dead letters** ({@link DelayLevelScheduler}, {@link RetryService}): RocketMQ's
  *   18 delay levels through `SCHEDULE_TOPIC_XXXX`, `%RETRY%<group>` with backoff 10s … 2h, and after 16
  *   retries (per-group setting) `%DLQ%<group>` with the history in properties, re-sendable from there.
+ * - **Timer messages** ({@link TimerScheduler}): any due time up to 24 h ahead (configurable), a timer
+ *   log in `rmq_sys_wheel_timer`, one clock task for any number of pending timers.
+ * - **Transactional messages** ({@link TransactionService}): half messages, commit / rollback, check-back
+ *   through the producer group.
+ * - **Exactly once across crashes** ({@link DeliveryJournal}): every relay from a system topic to a real
+ *   queue (delay levels, timers, commits) is finished exactly once after a crash at any point.
  *
  * @packageDocumentation
  */
@@ -74,6 +80,14 @@ export {
   type ScheduleResult,
   type ScheduleTarget,
 } from './delay-scheduler.js';
+export {
+  DELIVERY_JOURNAL_PREFIX,
+  DeliveryJournal,
+  type DeliveryJournalOptions,
+  type JournalEntry,
+  type RecoveredRelay,
+  type RelayedEntry,
+} from './delivery-journal.js';
 export {
   createMessageFilter,
   FILTER_TYPES,
@@ -177,3 +191,46 @@ export {
   type QueueLag,
   resolveStartOffset,
 } from './start-position.js';
+export { TIMER_PROGRESS_KEY, type TimerProgress } from './timer-progress.js';
+export {
+  DEFAULT_MAX_TIMER_DELAY_MS,
+  TIMER_BATCH_SIZE,
+  TIMER_FAILURE_BACKOFF_MS,
+  type TimerScheduleResult,
+  TimerScheduler,
+  TimerSchedulerConfigSchema,
+  type TimerSchedulerOptions,
+} from './timer-scheduler.js';
+export {
+  formatTransactionId,
+  parseTransactionId,
+  type TransactionIdParts,
+  TransactionNonceSource,
+} from './transaction-id.js';
+export {
+  checkImmunityMs,
+  OP_RECORD_TAG,
+  TRANSACTION_NONCE_PROPERTY,
+  TRANSACTION_QUEUE_ID,
+  TRANSACTION_RESOLUTION_PROPERTY,
+  type TransactionOutcome,
+  type TransactionTarget,
+} from './transaction-message.js';
+export type { TransactionWatermarks } from './transaction-progress.js';
+export type { TransactionRecoveryReport } from './transaction-recovery.js';
+export {
+  DEFAULT_TRANSACTION_CHECK_INTERVAL_MS,
+  DEFAULT_TRANSACTION_MAX_CHECKS,
+  DEFAULT_TRANSACTION_TIMEOUT_MS,
+  type EndTransactionOptions,
+  type EndTransactionResult,
+  type HalfMessageCheck,
+  type PrepareResult,
+  TRANSACTION_PROGRESS_EVERY,
+  TRANSACTION_RELAY_BATCH,
+  type TransactionResolution,
+  TransactionService,
+  TransactionServiceConfigSchema,
+  type TransactionServiceOptions,
+} from './transaction-service.js';
+export { TRANSACTION_JOURNAL_NAME, TRANSACTION_STATE_PREFIX } from './transaction-state.js';

@@ -136,6 +136,8 @@ describe('RetryService', () => {
       [SystemProperty.RETRY_TOPIC]: 'orders',
       [SystemProperty.ORIGIN_MESSAGE_ID]: original.messageId,
       [SystemProperty.RECONSUME_TIME]: '16',
+      // Stamped by the delay level's exactly-once relay into the retry topic.
+      [SystemProperty.DELIVERY_ID]: 'delay:18:0',
     });
     expect(clock.pendingTasks).toBe(0);
   });

@@ -94,7 +94,7 @@ export type ResendResult =
  * A consumer facade should present a message read from the retry topic under its `RETRY_TOPIC`.
  *
  * **Guarantees.** A retry is durable once `sendBack` resolves (in the schedule topic); its delivery is
- * at least once (see {@link DelayLevelScheduler}). The caller advances its own offset or acks only
+ * exactly once, also across a crash (see {@link DelayLevelScheduler}). The caller advances its own offset or acks only
  * after `sendBack` resolves, so a crash in between redelivers the failed message rather than losing it.
  */
 export class RetryService {

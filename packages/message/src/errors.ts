@@ -23,6 +23,11 @@ export const EDDY_ERROR_CODES = [
   'DISK_FULL',
   'TIMEOUT',
   'INTERNAL',
+  'ILLEGAL_DELIVERY_TIME',
+  'TOPIC_EXISTS',
+  'PERMISSION_DENIED',
+  'UNSUPPORTED',
+  'NOT_FOUND',
 ] as const;
 
 /** A stable, string error code. */

@@ -41,6 +41,13 @@ export const SystemProperty = {
   DLQ_FAILURE_REASON: 'DLQ_FAILURE_REASON',
   MESSAGE_GROUP: '__MESSAGE_GROUP',
   DELIVERY_TIMESTAMP: '__STARTDELIVERTIME',
+  /**
+   * Set by the broker on a message it relays from a system topic (scheduled, timer, transactional) to
+   * its real queue: one id per relay, so that a relay interrupted by a crash is finished exactly once.
+   */
+  DELIVERY_ID: '__DELIVERY_ID',
+  /** The random half of a transaction id, kept on the half message so a guessed id is refused. */
+  TRANSACTION_NONCE: '__TRANSACTION_NONCE',
 } as const;
 
 /** One of the {@link SystemProperty} names. */
