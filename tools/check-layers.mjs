@@ -14,16 +14,17 @@ const LAYERS = {
   '@eddy/store': { layer: 1, may: ['@eddy/message'] },
   '@eddy/routing': { layer: 1, may: ['@eddy/message'], pure: true },
   '@eddy/protocol-kafka': { layer: 1, may: ['@eddy/message'], pure: true },
+  '@eddy/http-json': { layer: 1, may: [] },
   '@eddy/store-conformance': { layer: 2, may: ['@eddy/store', '@eddy/message'] },
   '@eddy/store-memory': { layer: 2, may: ['@eddy/store', '@eddy/message'], engine: true },
   '@eddy/store-commitlog': { layer: 2, may: ['@eddy/store', '@eddy/message'], engine: true },
   '@eddy/store-lmdb': { layer: 2, may: ['@eddy/store', '@eddy/message'], engine: true },
-  '@eddy/name-server': { layer: 2, may: ['@eddy/routing', '@eddy/message'] },
+  '@eddy/name-server': { layer: 2, may: ['@eddy/routing', '@eddy/http-json', '@eddy/message'] },
   '@eddy/consume': { layer: 2, may: ['@eddy/store', '@eddy/routing', '@eddy/message'] },
   '@eddy/broker': { layer: 3, may: ['@eddy/consume', '@eddy/routing', '@eddy/store', '@eddy/message'] },
   '@eddy/gateway-rocketmq': { layer: 4, may: ['@eddy/broker', '@eddy/message'] },
   '@eddy/gateway-kafka': { layer: 4, may: ['@eddy/broker', '@eddy/protocol-kafka', '@eddy/message'] },
-  '@eddy/admin-http': { layer: 4, may: ['@eddy/broker', '@eddy/message'] },
+  '@eddy/admin-http': { layer: 4, may: ['@eddy/broker', '@eddy/http-json', '@eddy/message'] },
 };
 // Development-only helpers any package may use in its tests.
 const DEV_ANYWHERE = new Set(['@eddy/testkit', '@eddy/store-conformance']);

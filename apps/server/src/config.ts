@@ -37,7 +37,7 @@ export const ServerConfigSchema = z
     grpcPort: port.default(8081),
     /** Health, metrics and admin HTTP port. */
     httpPort: port.default(8080),
-    /** Kafka port: reserved and validated; nothing listens on it yet. */
+    /** Kafka wire-protocol port. */
     kafkaPort: port.default(9092),
     /** Storage engine, loaded by name only when chosen. */
     store: z.enum(['commitlog', 'lmdb', 'memory']).default('commitlog'),

@@ -8,7 +8,7 @@ import { startServer } from './server.js';
 /** A clean stop must finish within this; past it the process exits with code 1. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-const USAGE = `usage: eddy [start] [options]     run a broker (RocketMQ 5 gRPC, HTTP health/metrics/admin)
+const USAGE = `usage: eddy [start] [options]     run a broker (RocketMQ 5 gRPC, Kafka, HTTP health/metrics/admin)
        eddy namesrv [options]     run a name server
 
 eddy start options (env EDDY_<NAME>, e.g. EDDY_GRPC_PORT; precedence: flags > env > file > defaults):
@@ -18,7 +18,7 @@ eddy start options (env EDDY_<NAME>, e.g. EDDY_GRPC_PORT; precedence: flags > en
   --advertised-host HOST          host given to clients; default --host (127.0.0.1 for 0.0.0.0)
   --grpc-port PORT                8081
   --http-port PORT                8080
-  --kafka-port PORT               9092 (reserved: validated, no listener yet)
+  --kafka-port PORT               9092 (Kafka protocol; 4 partitions per auto-created topic)
   --store commitlog|lmdb|memory   commitlog
   --flush async|sync              async
   --flush-interval-ms MS          500

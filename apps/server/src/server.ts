@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MetricsRegistry, startAdminHttp } from '@eddy/admin-http';
 import { BrokerConfigSchema, createBroker } from '@eddy/broker';
+import { startKafkaGateway } from '@eddy/gateway-kafka';
 import { startRocketMqGateway } from '@eddy/gateway-rocketmq';
 import type { TopicConfig } from '@eddy/message';
 import { BrokerRegistrar, startNameServer } from '@eddy/name-server';
@@ -20,6 +21,7 @@ const ENGINE_FALLBACK_FLUSH_MS = 3_600_000;
 export interface RunningServer {
   readonly grpcPort: number;
   readonly httpPort: number;
+  readonly kafkaPort: number;
   /** Stops accepting, finishes work in flight, closes the broker, then flushes and closes the store. */
   close(): Promise<void>;
 }
@@ -115,7 +117,17 @@ export async function startServer(config: ServerConfig, logger: ServerLogger): P
       observe: (rpc, durationMs, code) => metrics.observeRpc(rpc, durationMs, code),
     });
     closers.push({ part: 'RocketMQ gateway', close: () => gateway.close(GATEWAY_GRACE_MS) });
-    logger.info('kafka listener not available yet; the port is reserved', { kafkaPort: config.kafkaPort });
+    // Kafka clients' test suites (librdkafka's, as Redpanda and Tansu run it) expect 4 partitions per auto-created topic.
+    const kafka = await startKafkaGateway({
+      broker,
+      host: config.host,
+      port: config.kafkaPort,
+      advertisedHost,
+      logger: logger.child('gateway-kafka'),
+      config: { defaultPartitions: 4 },
+      observe: (api, durationMs, code) => metrics.observeRpc(`kafka.${api}`, durationMs, code),
+    });
+    closers.push({ part: 'Kafka gateway', close: () => kafka.close(GATEWAY_GRACE_MS) });
 
     let ready = false;
     const dataDir = resolve(config.dataDir);
@@ -188,13 +200,14 @@ export async function startServer(config: ServerConfig, logger: ServerLogger): P
     ready = true;
     logger.info('ready', {
       grpc: gateway.endpoint,
+      kafka: `${advertisedHost}:${kafka.port}`,
       http: `${config.host}:${http.port}`,
       store: config.store,
       flush: config.flush,
       dataDir,
       nameServers: statuses.map(({ nameServer, state }) => ({ nameServer, state })),
     });
-    return { grpcPort: gateway.port, httpPort: http.port, close: closeAll };
+    return { grpcPort: gateway.port, httpPort: http.port, kafkaPort: kafka.port, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -29,6 +29,8 @@ export interface StartEddyOptions {
 export interface EddyProcess {
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** The Kafka listener's port. */
+  readonly kafkaPort: number;
   /** The port of the embedded name server (unused when `--namesrv` is given). */
   readonly namesrvPort: number;
   readonly dataDir: string;
@@ -107,8 +109,9 @@ export async function startEddy(options: StartEddyOptions = {}): Promise<EddyPro
   let ports: number[] = [];
 
   const spawnChild = async (): Promise<void> => {
-    const [grpcPort, httpPort, namesrvPort] = ports.map(String) as [string, string, string];
+    const [grpcPort, httpPort, namesrvPort, kafkaPort] = ports.map(String) as [string, string, string, string];
     const args = ['start', '--data-dir', dataDir, '--grpc-port', grpcPort, '--http-port', httpPort];
+    args.push('--kafka-port', kafkaPort);
     const current = spawn(
       process.execPath,
       [MAIN_JS, ...args, '--namesrv-port', namesrvPort, ...(options.args ?? [])],
@@ -126,7 +129,7 @@ export async function startEddy(options: StartEddyOptions = {}): Promise<EddyPro
   };
 
   for (let attempt = 1; ; attempt++) {
-    ports = await freePorts(3);
+    ports = await freePorts(4);
     const before = log.length;
     try {
       await spawnChild();
@@ -144,11 +147,12 @@ export async function startEddy(options: StartEddyOptions = {}): Promise<EddyPro
     if (!exited(current())) current().kill(signal);
     return waitForExit(current());
   };
-  const [grpcPort, httpPort, namesrvPort] = ports as [number, number, number];
+  const [grpcPort, httpPort, namesrvPort, kafkaPort] = ports as [number, number, number, number];
   return {
     grpcPort,
     httpPort,
     namesrvPort,
+    kafkaPort,
     dataDir,
     get pid() {
       return current().pid as number;

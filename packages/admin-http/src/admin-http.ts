@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Broker } from '@eddy/broker';
+import { answerClientError } from '@eddy/http-json';
 import { EddyError, type Logger, parseWithSchema, silentLogger } from '@eddy/message';
 import { z } from 'zod';
 import type { AdminRoute } from './admin-handler.js';
@@ -157,25 +158,4 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 // An IPv6 literal needs brackets in a URL.
 function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-};
-
-// Unparseable HTTP never reaches a handler: answer it on the raw socket when nothing else was written.
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  const inFlight = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || inFlight) {
-    socket.destroy();
-    return;
-  }
-  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
-  const body = JSON.stringify({
-    error: { code: 'INVALID_ARGUMENT', message: `malformed HTTP request (${error.code})` },
-  });
-  socket.end(
-    `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
 }

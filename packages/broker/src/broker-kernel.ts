@@ -26,7 +26,7 @@ import {
   type StoredMessage,
   type TopicConfig,
 } from '@eddy/message';
-import type { MessageStore } from '@eddy/store';
+import type { AppendResult, MessageStore } from '@eddy/store';
 import type { ClientContext } from './client-context.js';
 import type { BrokerConfig } from './config.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -155,6 +155,24 @@ export class BrokerKernel implements Broker {
 
   send(message: Message, options?: SendOptions): Promise<SendResult> {
     return this.#parts.sender.send(message, options);
+  }
+
+  async appendBatch(topic: string, queueId: number, messages: readonly Message[]): Promise<AppendResult> {
+    const config = await this.topics.resolve(topic, { autoCreate: false });
+    if ((config.perm & Permission.WRITE) === 0) {
+      throw new EddyError('PERMISSION_DENIED', `topic '${config.name}' does not accept writes (perm ${config.perm})`, {
+        details: { topic: config.name, perm: config.perm },
+      });
+    }
+    if (!Number.isInteger(queueId) || queueId < 0 || queueId >= config.writeQueueNums) {
+      throw new EddyError(
+        'INVALID_ARGUMENT',
+        `queue ${String(queueId)} is not a write queue of topic '${config.name}'; it has ${config.writeQueueNums}`,
+      );
+    }
+    const result = await this.#parts.pulls.appendAndNotify(config.name, queueId, messages);
+    for (const message of messages) this.#parts.meter.countIn(config.name, message);
+    return result;
   }
 
   async endTransaction(request: {

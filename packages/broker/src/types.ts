@@ -12,7 +12,7 @@ import type {
   PushConsumerOptions,
 } from '@eddy/consume';
 import type { Clock, Logger, Message, MessageInit, StoredMessage, TopicConfig, TopicMessageType } from '@eddy/message';
-import type { MessageStore } from '@eddy/store';
+import type { AppendResult, MessageStore } from '@eddy/store';
 import type { BrokerConfig } from './config.js';
 
 /** What {@link createBroker} needs: the configuration plus what code injects. */
@@ -293,6 +293,15 @@ export interface Broker {
    * permission (`PERMISSION_DENIED`).
    */
   send(message: Message, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Appends a batch to one queue as it is, all or nothing, and wakes the long polls of the queue: the
+   * Kafka produce path, where the client picked the partition and one record batch is one append
+   * (contiguous offsets). No queue selection, kinds, auto-create or message-size rename: the topic must
+   * exist and accept writes and `queueId` must be one of its write queues; the store checks the messages.
+   *
+   * @throws `UNKNOWN_TOPIC`, `PERMISSION_DENIED`, `INVALID_ARGUMENT`, and what `store.append` throws.
+   */
+  appendBatch(topic: string, queueId: number, messages: readonly Message[]): Promise<AppendResult>;
   /** Commits or rolls back a half message, exactly once. */
   endTransaction(request: {
     readonly transactionId: string;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { answerClientError, readBody } from '@eddy/http-json';
 import { EddyError, type Logger, parseWithSchema, silentLogger, systemClock } from '@eddy/message';
 import {
   BrokerIdentitySchema,
@@ -10,7 +11,7 @@ import {
 import { z } from 'zod';
 import { ClockSchema } from './clock-schema.js';
 import { urlHost } from './host-port.js';
-import { errorReply, type JsonReply, parseJson, readBody, sendJson } from './http-json.js';
+import { errorReply, type JsonReply, parseJson, sendJson } from './http-json.js';
 
 /** RocketMQ's name server port. */
 export const DEFAULT_NAME_SERVER_PORT = 9876;
@@ -277,25 +278,4 @@ async function handle(routes: readonly Route[], request: IncomingMessage): Promi
     return handler({ request, params: match.slice(1) });
   }
   return errorReply(404, 'NOT_FOUND', `no endpoint at ${path}`, { close });
-}
-
-const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-};
-
-// Unparseable HTTP never reaches a handler: answer it on the raw socket when nothing else was written.
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  const inFlight = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || inFlight) {
-    socket.destroy();
-    return;
-  }
-  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
-  const body = JSON.stringify({
-    error: { code: 'INVALID_ARGUMENT', message: `malformed HTTP request (${error.code})` },
-  });
-  socket.end(
-    `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
 }

@@ -1,0 +1,28 @@
+import {
+  type DeletableTopicResult,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponse,
+  deleteTopicsCodec,
+  KafkaErrorCode,
+} from '@eddy/protocol-kafka';
+import type { KafkaApiHandler } from '../handler.js';
+import { deleteTopicOverrides } from './topic-configs.js';
+
+/** DeleteTopics: removes the topic, its messages and its Kafka overrides; unknown → UNKNOWN_TOPIC_OR_PARTITION. */
+export const deleteTopicsHandler: KafkaApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
+  codec: deleteTopicsCodec,
+  async handle(request, { broker }) {
+    const responses: DeletableTopicResult[] = [];
+    for (const name of request.topicNames) {
+      // Only configured topics: system topics resolve without a config and are not the client's to delete.
+      if ((await broker.topics.get(name)) === undefined) {
+        responses.push({ name, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        continue;
+      }
+      await broker.topics.delete(name);
+      await deleteTopicOverrides(broker.store.metadata, name);
+      responses.push({ name, errorCode: KafkaErrorCode.NONE });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+};

@@ -1,0 +1,162 @@
+import { EddyError } from '@eddy/message';
+import {
+  decodeRecordBatches,
+  KafkaErrorCode,
+  KafkaProtocolError,
+  type ProducePartitionResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  produceCodec,
+  type RecordBatch,
+} from '@eddy/protocol-kafka';
+import type { KafkaApiHandler, KafkaHandlerContext } from '../handler.js';
+import { recordToMessage } from '../record-mapping.js';
+import { partitionError, type TopicLookup, topicLookup } from './topic-lookup.js';
+
+// What the broker's append refusals mean to a Kafka producer.
+function errorCodeOf(error: unknown): number | undefined {
+  if (KafkaProtocolError.isKafka(error)) return error.errorCode;
+  if (!EddyError.is(error)) return undefined;
+  switch (error.code) {
+    case 'MESSAGE_TOO_LARGE':
+      return KafkaErrorCode.MESSAGE_TOO_LARGE;
+    case 'INVALID_MESSAGE':
+    case 'EMPTY_BATCH':
+      return KafkaErrorCode.INVALID_RECORD;
+    case 'UNKNOWN_TOPIC':
+    case 'INVALID_ARGUMENT':
+      return KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    case 'PERMISSION_DENIED':
+      return KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    default:
+      return undefined;
+  }
+}
+
+interface Appended {
+  readonly errorCode: number;
+  readonly baseOffset: number;
+}
+
+/** Appends a partition's batches in order, one store append per batch; stops at the first refusal. */
+async function appendBatches(
+  topic: string,
+  partition: number,
+  batches: readonly RecordBatch[],
+  context: KafkaHandlerContext,
+): Promise<Appended> {
+  const { broker, state } = context;
+  let firstOffset = -1;
+  for (const batch of batches) {
+    if (batch.isControl || batch.records.length === 0)
+      return { errorCode: KafkaErrorCode.INVALID_RECORD, baseOffset: -1 };
+    if (batch.isTransactional) {
+      const code = state.transactions.checkTransactionalProduce(
+        topic,
+        partition,
+        batch.producerId,
+        batch.producerEpoch,
+      );
+      if (code !== KafkaErrorCode.NONE) return { errorCode: code, baseOffset: -1 };
+    }
+    const idempotent = batch.producerId >= 0n;
+    if (idempotent) {
+      const check = state.producers.checkBatch(topic, partition, batch);
+      if (check.status === 'error') return { errorCode: check.errorCode, baseOffset: -1 };
+      if (check.status === 'duplicate') {
+        if (firstOffset < 0) firstOffset = check.baseOffset;
+        continue;
+      }
+    }
+    const messages = batch.records.map((record, index) => recordToMessage(topic, batch, record, index));
+    const { baseOffset } = await broker.appendBatch(topic, partition, messages);
+    state.appends?.notify(topic, partition);
+    if (idempotent) state.producers.recordAppended(topic, partition, batch, baseOffset);
+    if (batch.isTransactional)
+      state.transactions.recordTransactionalAppend(topic, partition, batch.producerId, baseOffset);
+    if (firstOffset < 0) firstOffset = baseOffset;
+  }
+  return { errorCode: KafkaErrorCode.NONE, baseOffset: firstOffset };
+}
+
+async function producePartition(
+  lookup: Promise<TopicLookup>,
+  topic: string,
+  partition: number,
+  records: Uint8Array | null,
+  context: KafkaHandlerContext,
+): Promise<ProducePartitionResponse> {
+  const answer = (errorCode: number, baseOffset = -1, logStartOffset = -1): ProducePartitionResponse => ({
+    index: partition,
+    errorCode,
+    baseOffset: BigInt(baseOffset),
+    logAppendTimeMs: -1n,
+    logStartOffset: BigInt(logStartOffset),
+  });
+  const notServed = partitionError(await lookup, partition);
+  if (notServed !== KafkaErrorCode.NONE) return answer(notServed);
+  if (records === null) return answer(KafkaErrorCode.CORRUPT_MESSAGE);
+  if (records.byteLength > context.state.config.maxMessageBytes) return answer(KafkaErrorCode.MESSAGE_TOO_LARGE);
+  let batches: RecordBatch[];
+  try {
+    batches = decodeRecordBatches(records, { allowPartial: false });
+  } catch (error) {
+    return answer(KafkaProtocolError.isKafka(error) ? error.errorCode : KafkaErrorCode.CORRUPT_MESSAGE);
+  }
+  if (batches.length === 0) return answer(KafkaErrorCode.CORRUPT_MESSAGE);
+  try {
+    const { errorCode, baseOffset } = await appendBatches(topic, partition, batches, context);
+    const range = await context.broker.store.queueRange(topic, partition);
+    return answer(errorCode, errorCode === KafkaErrorCode.NONE ? baseOffset : -1, range?.minOffset ?? 0);
+  } catch (error) {
+    const errorCode = errorCodeOf(error);
+    if (errorCode !== undefined) return answer(errorCode);
+    context.broker.logger.error('kafka produce: append failed', { topic, partition, error });
+    return answer(KafkaErrorCode.KAFKA_STORAGE_ERROR);
+  }
+}
+
+/**
+ * Produce (v3–7): each partition's record batches become messages at the same offsets, one
+ * `broker.appendBatch` per batch (one store append, waking the broker's long polls and held fetches).
+ * Idempotent batches go through `state.producers`, transactional ones through `state.transactions`.
+ * acks 1 and -1 answer once the append resolved, i.e. at the store's durable point (fsynced with
+ * `flush: sync`); acks 0 answers nothing. Kafka never creates a topic on Produce.
+ */
+export const produceHandler: KafkaApiHandler<ProduceRequest, ProduceResponse> = {
+  codec: produceCodec,
+  async handle(request, context) {
+    const lookup = topicLookup(context.broker);
+    const validAcks = request.acks === 0 || request.acks === 1 || request.acks === -1;
+    const signals = context.state.appends;
+    // Queued before the first await, so that pipelined requests append in the order they came.
+    const topics = request.topics.map(({ name, partitions }) => ({
+      name,
+      partitions: partitions.map(({ index, records }) => {
+        const run = (): Promise<ProducePartitionResponse> =>
+          validAcks
+            ? producePartition(lookup(name), name, index, records, context)
+            : Promise.resolve(failed(index, KafkaErrorCode.INVALID_REQUIRED_ACKS));
+        return signals === undefined ? run() : signals.exclusive(name, index, run);
+      }),
+    }));
+    const response: ProduceResponse = {
+      throttleTimeMs: 0,
+      topics: await Promise.all(
+        topics.map(async ({ name, partitions }) => ({ name, partitions: await Promise.all(partitions) })),
+      ),
+    };
+    return request.acks === 0 ? undefined : response;
+  },
+  errorResponse: (request, errorCode) => ({
+    throttleTimeMs: 0,
+    topics: request.topics.map(({ name, partitions }) => ({
+      name,
+      partitions: partitions.map(({ index }) => failed(index, errorCode)),
+    })),
+  }),
+};
+
+function failed(index: number, errorCode: number): ProducePartitionResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+}

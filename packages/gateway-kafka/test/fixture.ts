@@ -1,0 +1,49 @@
+// A broker over a memory (or CommitLog) store with the Kafka gateway on an ephemeral loopback port.
+
+import { type Broker, createBroker } from '@eddy/broker';
+
+type MessageStore = Broker['store'];
+
+import { openCommitLogStore } from '@eddy/store-commitlog';
+import { openMemoryStore } from '@eddy/store-memory';
+import { makeTempDir } from '@eddy/testkit';
+import { type KafkaGateway, type KafkaGatewayConfig, startKafkaGateway } from '../src/index.js';
+
+export interface KafkaFixture {
+  readonly broker: Broker;
+  readonly store: MessageStore;
+  readonly gateway: KafkaGateway;
+  /** `127.0.0.1:<port>`. */
+  readonly bootstrap: string;
+  close(): Promise<void>;
+}
+
+export async function kafkaFixture(
+  options: { engine?: 'memory' | 'commitlog'; config?: Partial<KafkaGatewayConfig> } = {},
+): Promise<KafkaFixture> {
+  const temp = options.engine === 'commitlog' ? await makeTempDir('gateway-kafka') : undefined;
+  const store =
+    temp === undefined ? await openMemoryStore() : await openCommitLogStore({ dir: temp.path, flush: 'async' });
+  const broker = createBroker({ store });
+  await broker.start();
+  const gateway = await startKafkaGateway({
+    broker,
+    port: 0,
+    config: { groupInitialRebalanceDelayMs: 0, defaultPartitions: 1, ...options.config },
+  });
+  return {
+    broker,
+    store,
+    gateway,
+    bootstrap: `127.0.0.1:${gateway.port}`,
+    close: async () => {
+      await gateway.close(1000);
+      await broker.close();
+      await store.close();
+      await temp?.remove();
+    },
+  };
+}
+
+export const text = (bytes: Uint8Array | Buffer | null | undefined): string | null =>
+  bytes === null || bytes === undefined ? null : Buffer.from(bytes).toString('utf8');
