@@ -11,6 +11,7 @@ import {
   deadLetterTopicOf,
   EddyError,
   type Message,
+  messageFieldsOf,
   Permission,
   retryTopicOf,
   type StoredMessage,
@@ -120,7 +121,7 @@ export class DeadLetters {
     }
     const topic = retryTopicOf(group);
     const origin = resent?.topic;
-    const base = resent ?? { ...withoutPosition(deadLetter), reconsumeTimes: 0 };
+    const base = resent ?? { ...messageFieldsOf(deadLetter), reconsumeTimes: 0 };
     const retry: Message = {
       ...base,
       topic,
@@ -151,23 +152,4 @@ export class DeadLetters {
     }
     return found;
   }
-}
-
-/** The {@link Message} fields of a stored message, without its queue position. */
-export function withoutPosition(message: Message): Message {
-  return {
-    topic: message.topic,
-    body: message.body,
-    keys: message.keys,
-    tag: message.tag,
-    properties: message.properties,
-    messageId: message.messageId,
-    bornTimestamp: message.bornTimestamp,
-    bornHost: message.bornHost,
-    producerGroup: message.producerGroup,
-    messageGroup: message.messageGroup,
-    deliveryTimestamp: message.deliveryTimestamp,
-    transaction: message.transaction,
-    reconsumeTimes: message.reconsumeTimes,
-  };
 }

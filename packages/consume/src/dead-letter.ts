@@ -1,5 +1,4 @@
-import { deadLetterTopicOf, type Message, SystemProperty } from '@eddy/message';
-import { copyMessage } from './delay-scheduler.js';
+import { deadLetterTopicOf, type Message, messageFieldsOf, SystemProperty } from '@eddy/message';
 
 /** The queue of a group's retry topic `%RETRY%<group>`: it has one (RocketMQ's `retryQueueNums = 1`). */
 export const RETRY_QUEUE_ID = 0;
@@ -83,7 +82,7 @@ export function toDeadLetter(
     properties[SystemProperty.DLQ_FAILURE_REASON] = options.reason.slice(0, MAX_FAILURE_REASON_LENGTH);
   }
   return {
-    ...copyMessage(failed),
+    ...messageFieldsOf(failed),
     topic: deadLetterTopicOf(group),
     properties,
     deliveryTimestamp: undefined,
@@ -118,5 +117,5 @@ export function toResent(deadLetter: Message): Message | undefined {
   const properties: Record<string, string> = { ...deadLetter.properties };
   for (const name of HISTORY_PROPERTIES) delete properties[name];
   delete properties[SystemProperty.DELIVERY_ID];
-  return { ...copyMessage(deadLetter), topic, properties, deliveryTimestamp: undefined, reconsumeTimes: 0 };
+  return { ...messageFieldsOf(deadLetter), topic, properties, deliveryTimestamp: undefined, reconsumeTimes: 0 };
 }

@@ -3,6 +3,7 @@ import {
   EddyError,
   type Logger,
   type Message,
+  messageFieldsOf,
   parseWithSchema,
   type ScheduledTask,
   type StoredMessage,
@@ -237,7 +238,7 @@ export class DelayLevelScheduler {
     if (nameError !== undefined) throw nameError;
     const dueAt = this.#clock.now() + (this.#delays[capped - 1] as number);
     const scheduled: Message = {
-      ...copyMessage(message),
+      ...messageFieldsOf(message),
       topic: SystemTopic.SCHEDULE,
       properties: {
         ...withoutProperties(message, STALE).properties,
@@ -523,7 +524,7 @@ export function realTargetOf(message: Message): ScheduleTarget | undefined {
 export function withoutProperties(message: Message, names: readonly string[]): Message {
   const properties: Record<string, string> = { ...message.properties };
   for (const name of names) delete properties[name];
-  return { ...copyMessage(message), properties };
+  return { ...messageFieldsOf(message), properties };
 }
 
 /** Calls `onAppended` once for each queue the entries went to. */
@@ -539,23 +540,4 @@ export function notifyTargets(
     seen.add(key);
     onAppended(topic, queueId);
   }
-}
-
-/** The {@link Message} fields of a message, without a stored message's queue position. */
-export function copyMessage(message: Message): Message {
-  return {
-    topic: message.topic,
-    body: message.body,
-    keys: message.keys,
-    tag: message.tag,
-    properties: message.properties,
-    messageId: message.messageId,
-    bornTimestamp: message.bornTimestamp,
-    bornHost: message.bornHost,
-    producerGroup: message.producerGroup,
-    messageGroup: message.messageGroup,
-    deliveryTimestamp: message.deliveryTimestamp,
-    transaction: message.transaction,
-    reconsumeTimes: message.reconsumeTimes,
-  };
 }

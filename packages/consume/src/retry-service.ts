@@ -1,6 +1,7 @@
 import {
   deadLetterTopicOf,
   type Message,
+  messageFieldsOf,
   retryTopicOf,
   type StoredMessage,
   SystemProperty,
@@ -16,7 +17,7 @@ import {
   toDeadLetter,
   toResent,
 } from './dead-letter.js';
-import { copyMessage, type DelayLevelScheduler } from './delay-scheduler.js';
+import type { DelayLevelScheduler } from './delay-scheduler.js';
 import { RetryPolicy } from './retry-policy.js';
 
 /** What {@link RetryService} is built from. */
@@ -137,7 +138,7 @@ export class RetryService {
     }
     const reconsumeTimes = message.reconsumeTimes + 1;
     const retry: Message = {
-      ...copyMessage(message),
+      ...messageFieldsOf(message),
       topic,
       properties: {
         ...message.properties,

@@ -3,6 +3,7 @@ import {
   createMessage,
   MAX_NAME_LENGTH,
   type Message,
+  messageFieldsOf,
   type StoredMessage,
   SystemProperty,
   SystemTopic,
@@ -65,7 +66,7 @@ export function toHalfMessage(
   nonce: string,
 ): Message {
   return {
-    ...messageFields(message),
+    ...messageFieldsOf(message),
     topic: SystemTopic.TRANSACTION_HALF,
     producerGroup,
     transaction: 'prepared',
@@ -99,7 +100,7 @@ export function halfMessageInfo(half: Message): HalfMessageInfo | undefined {
  * `'commit'` (RocketMQ marks a committed message with its commit type too).
  */
 export function toDeliveredMessage(half: Message, target: TransactionTarget): Message {
-  return { ...messageFields(half), topic: target.topic, transaction: 'commit', properties: withoutBookkeeping(half) };
+  return { ...messageFieldsOf(half), topic: target.topic, transaction: 'commit', properties: withoutBookkeeping(half) };
 }
 
 /**
@@ -108,7 +109,7 @@ export function toDeliveredMessage(half: Message, target: TransactionTarget): Me
  */
 export function toCheckView(half: StoredMessage, target: TransactionTarget): StoredMessage {
   return {
-    ...messageFields(half),
+    ...messageFieldsOf(half),
     topic: target.topic,
     queueId: target.queueId,
     queueOffset: half.queueOffset,
@@ -127,7 +128,12 @@ export function toCheckMaxMessage(half: Message, checkTimes: number): Message {
   const properties: Record<string, string> = { ...half.properties };
   delete properties[TRANSACTION_NONCE_PROPERTY];
   properties[SystemProperty.TRANSACTION_CHECK_TIMES] = String(checkTimes);
-  return { ...messageFields(half), topic: SystemTopic.TRANSACTION_CHECK_MAX_TIME, transaction: 'rollback', properties };
+  return {
+    ...messageFieldsOf(half),
+    topic: SystemTopic.TRANSACTION_CHECK_MAX_TIME,
+    transaction: 'rollback',
+    properties,
+  };
 }
 
 /**
@@ -170,23 +176,4 @@ function withoutBookkeeping(message: Message): Record<string, string> {
   const properties: Record<string, string> = { ...message.properties };
   for (const name of BOOKKEEPING) delete properties[name];
   return properties;
-}
-
-// The Message fields alone: a stored message's queue position must not leak into an appended copy.
-function messageFields(message: Message): Message {
-  return {
-    topic: message.topic,
-    body: message.body,
-    keys: message.keys,
-    tag: message.tag,
-    properties: message.properties,
-    messageId: message.messageId,
-    bornTimestamp: message.bornTimestamp,
-    bornHost: message.bornHost,
-    producerGroup: message.producerGroup,
-    messageGroup: message.messageGroup,
-    deliveryTimestamp: message.deliveryTimestamp,
-    transaction: message.transaction,
-    reconsumeTimes: message.reconsumeTimes,
-  };
 }

@@ -23,6 +23,7 @@ export {
   createMessage,
   type Message,
   type MessageInit,
+  messageFieldsOf,
   type StoredMessage,
   type TransactionPhase,
 } from './message.js';

@@ -91,3 +91,25 @@ export function createMessage(init: MessageInit, context: { clock?: Clock; ids?:
     reconsumeTimes: init.reconsumeTimes ?? 0,
   };
 }
+
+/**
+ * The {@link Message} fields of a message alone. A {@link StoredMessage}'s queue position and store time
+ * must not leak into a copy that is appended elsewhere (a relay, a retry, a dead letter).
+ */
+export function messageFieldsOf(message: Message): Message {
+  return {
+    topic: message.topic,
+    body: message.body,
+    keys: message.keys,
+    tag: message.tag,
+    properties: message.properties,
+    messageId: message.messageId,
+    bornTimestamp: message.bornTimestamp,
+    bornHost: message.bornHost,
+    producerGroup: message.producerGroup,
+    messageGroup: message.messageGroup,
+    deliveryTimestamp: message.deliveryTimestamp,
+    transaction: message.transaction,
+    reconsumeTimes: message.reconsumeTimes,
+  };
+}
