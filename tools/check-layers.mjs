@@ -24,6 +24,8 @@ const LAYERS = {
   '@eddy/broker': { layer: 3, may: ['@eddy/consume', '@eddy/routing', '@eddy/store', '@eddy/message'] },
   '@eddy/gateway-rocketmq': { layer: 4, may: ['@eddy/broker', '@eddy/message'] },
   '@eddy/gateway-kafka': { layer: 4, may: ['@eddy/broker', '@eddy/protocol-kafka', '@eddy/message'] },
+  '@eddy/checker': { layer: 0, may: ['@eddy/message'], pure: true },
+  '@eddy/cluster': { layer: 1, may: [] },
   '@eddy/admin-http': { layer: 4, may: ['@eddy/broker', '@eddy/http-json', '@eddy/message'] },
 };
 // Development-only helpers any package may use in its tests.

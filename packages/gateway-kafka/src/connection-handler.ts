@@ -33,7 +33,8 @@ export interface ConnectionShared {
 interface Slot {
   done: boolean;
   /** The framed response; undefined for none (acks=0). */
-  bytes: Uint8Array | undefined;
+  /** The response frame, as pieces to write in order (records of a Fetch by reference). */
+  bytes: readonly Uint8Array[] | undefined;
   /** Close the connection instead of answering (and drop what follows). */
   close: boolean;
 }
@@ -169,7 +170,7 @@ export class ConnectionHandler {
       if (apiKey === API_VERSIONS_KEY) {
         // KIP-511: a version we do not know gets a v0-shaped UNSUPPORTED_VERSION with our ranges, so
         // the client can retry with one we speak.
-        this.#finish(slot, { bytes: this.#unsupportedApiVersions(correlationId) });
+        this.#finish(slot, { bytes: [this.#unsupportedApiVersions(correlationId)] });
         return;
       }
       logger.warn('kafka request for an API or version not served; closing the connection', {
@@ -244,8 +245,8 @@ export class ConnectionHandler {
         codec.apiKey !== API_VERSIONS_KEY && apiVersion >= codec.flexibleVersion,
       );
       codec.encodeResponse(writer, apiVersion, response);
-      const bytes = writer.finish();
-      new DataView(bytes.buffer, bytes.byteOffset, 4).setInt32(0, bytes.length - 4);
+      writer.patchInt32(0, writer.length - 4);
+      const bytes = writer.finishChunks();
       const errorCode = (response as { errorCode?: unknown }).errorCode;
       observe(typeof errorCode === 'number' ? kafkaErrorName(errorCode) : 'NONE');
       this.#finish(slot, { bytes });
@@ -270,7 +271,7 @@ export class ConnectionHandler {
     return bytes;
   }
 
-  #finish(slot: Slot, outcome: { bytes?: Uint8Array; close?: boolean }): void {
+  #finish(slot: Slot, outcome: { bytes?: readonly Uint8Array[]; close?: boolean }): void {
     slot.done = true;
     slot.bytes = outcome.bytes;
     slot.close = outcome.close ?? false;
@@ -283,7 +284,16 @@ export class ConnectionHandler {
         socket.end(() => socket.destroy());
         continue;
       }
-      if (next.bytes !== undefined) this.#socket.write(next.bytes);
+      const pieces = next.bytes;
+      if (pieces === undefined) continue;
+      if (pieces.length === 1) {
+        this.#socket.write(pieces[0] as Uint8Array);
+      } else {
+        // One writev for the frame's pieces.
+        this.#socket.cork();
+        for (const piece of pieces) this.#socket.write(piece);
+        this.#socket.uncork();
+      }
     }
     if (this.#slots.length === 0) this.#idle?.();
     if (this.#paused && this.#slots.length < MAX_IN_FLIGHT / 2 && !this.#closed) {

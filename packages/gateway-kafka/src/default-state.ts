@@ -1,6 +1,7 @@
 import type { Broker } from '@eddy/broker';
 import type { Logger } from '@eddy/message';
 import type { AppendSignals } from './append-signals.js';
+import { ProducedBatchCache } from './batch-cache.js';
 import type { KafkaGatewayConfig, KafkaGatewayState } from './gateway-state.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { openTransactionState } from './transaction-coordinator.js';
@@ -8,7 +9,7 @@ import { openTransactionState } from './transaction-coordinator.js';
 /**
  * The state `startKafkaGateway` serves with: the group coordinator, the idempotent-producer state
  * (rebuilt from partition tails) and the transaction coordinator (recovered), wired so that
- * transaction markers wake held fetches and transactional offset commits keep their metadata strings.
+ * transaction markers wake held fetches, the produced-batch cache and transactional offset commits keep their metadata strings.
  */
 export async function createGatewayState(
   broker: Broker,
@@ -26,7 +27,14 @@ export async function createGatewayState(
       logger,
     });
     return {
-      state: { config, groups, producers, transactions, appends },
+      state: {
+        config,
+        groups,
+        producers,
+        transactions,
+        appends,
+        batches: new ProducedBatchCache(config.producedBatchCacheBytes),
+      },
       close: async () => {
         await transactions.close();
         await groups.close();

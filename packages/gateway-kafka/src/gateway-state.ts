@@ -1,5 +1,6 @@
 import type { RecordBatch } from '@eddy/protocol-kafka';
 import type { AppendSignals } from './append-signals.js';
+import type { ProducedBatchCache } from './batch-cache.js';
 
 /** The Kafka gateway's settings; `startKafkaGateway` fills in the defaults. */
 export interface KafkaGatewayConfig {
@@ -27,6 +28,11 @@ export interface KafkaGatewayConfig {
   groupMaxSessionTimeoutMs: number;
   /** Largest transaction timeout a producer may ask for (900000). */
   transactionMaxTimeoutMs: number;
+  /**
+   * Bound of the produced-batch cache, bytes (64 MiB): Fetch serves batches kept as they were produced
+   * while they are in it, else re-encodes stored messages. 0 turns the cache off.
+   */
+  producedBatchCacheBytes: number;
 }
 
 /** What every handler shares: the config and the coordinators. */
@@ -41,6 +47,11 @@ export interface KafkaGatewayState {
    * a test may leave it out, and fetches then wait their whole `max_wait_ms`.
    */
   readonly appends?: AppendSignals;
+  /**
+   * Produced batches kept as they came (see {@link ProducedBatchCache}); Produce adds, Fetch serves,
+   * topic and partition changes drop. Absent (a state built by hand) means Fetch always re-encodes.
+   */
+  readonly batches?: ProducedBatchCache;
 }
 
 /** Idempotent-producer bookkeeping per (producer, partition). */

@@ -10,11 +10,17 @@
  *   messages and back, so RocketMQ and Kafka clients share topics.
  *
  * It does not replicate (one node, leader of every partition), authenticate (no SASL) or compress on
- * the way out (Fetch returns uncompressed batches).
+ * the way out: Fetch serves produced batches as they came (compressed or not) while they are in the
+ * {@link ProducedBatchCache}, and otherwise re-encodes uncompressed batches from the stored messages.
  *
  * @packageDocumentation
  */
 export { AppendSignals, type AppendWait } from './append-signals.js';
+export {
+  type CachedBatch,
+  DEFAULT_PRODUCED_BATCH_CACHE_BYTES,
+  ProducedBatchCache,
+} from './batch-cache.js';
 export type {
   GroupCoordinator,
   KafkaGatewayConfig,

@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import type { Broker } from '@eddy/broker';
 import { EddyError, type Logger } from '@eddy/message';
 import { AppendSignals } from './append-signals.js';
+import { DEFAULT_PRODUCED_BATCH_CACHE_BYTES } from './batch-cache.js';
 import { ConnectionHandler } from './connection-handler.js';
 import { createGatewayState } from './default-state.js';
 import type { KafkaGatewayConfig, KafkaGatewayState } from './gateway-state.js';
@@ -67,6 +68,7 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
     groupMinSessionTimeoutMs: 6000,
     groupMaxSessionTimeoutMs: 1_800_000,
     transactionMaxTimeoutMs: 900_000,
+    producedBatchCacheBytes: DEFAULT_PRODUCED_BATCH_CACHE_BYTES,
     ...options.config,
   };
   const appends = new AppendSignals();

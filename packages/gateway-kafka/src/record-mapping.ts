@@ -1,10 +1,11 @@
 import { createMessage, type Message, type StoredMessage } from '@eddy/message';
 import {
   encodeControlRecord,
-  encodeRecordBatch,
+  encodeRecordBatches,
   type KafkaRecord,
   type KafkaRecordInit,
   type RecordBatch,
+  type RecordBatchInit,
 } from '@eddy/protocol-kafka';
 
 /**
@@ -209,7 +210,7 @@ function controlRecord(message: StoredMessage): KafkaRecordInit {
  * → headers, born (else store) time → timestamp.
  */
 export function messagesToRecordBatches(messages: readonly StoredMessage[]): Uint8Array {
-  const parts: Uint8Array[] = [];
+  const parts: RecordBatchInit[] = [];
   let start = 0;
   while (start < messages.length) {
     const first = messages[start] as StoredMessage;
@@ -219,11 +220,11 @@ export function messagesToRecordBatches(messages: readonly StoredMessage[]): Uin
     parts.push(encodeGroup(messages.slice(start, end), key));
     start = end;
   }
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  return new Uint8Array(Buffer.concat(parts));
+  // Sized first and written once into one buffer.
+  return encodeRecordBatches(parts);
 }
 
-function encodeGroup(group: readonly StoredMessage[], key: BatchKey): Uint8Array {
+function encodeGroup(group: readonly StoredMessage[], key: BatchKey): RecordBatchInit {
   const first = group[0] as StoredMessage;
   const baseTimestamp = timestampOf(first);
   let maxTimestamp = baseTimestamp;
@@ -242,7 +243,7 @@ function encodeGroup(group: readonly StoredMessage[], key: BatchKey): Uint8Array
   });
   const sequence = first.properties[KafkaProperty.SEQUENCE];
   const last = group[group.length - 1] as StoredMessage;
-  return encodeRecordBatch({
+  return {
     baseOffset: BigInt(first.queueOffset),
     partitionLeaderEpoch: 0,
     lastOffsetDelta: last.queueOffset - first.queueOffset,
@@ -254,5 +255,5 @@ function encodeGroup(group: readonly StoredMessage[], key: BatchKey): Uint8Array
     isTransactional: key.transactional,
     isControl: key.control,
     records,
-  });
+  };
 }

@@ -237,6 +237,7 @@ export {
   decodeRecordBatches,
   encodeControlRecord,
   encodeRecordBatch,
+  encodeRecordBatches,
   encodeRecords,
   type KafkaRecord,
   type KafkaRecordInit,
@@ -245,4 +246,4 @@ export {
   RecordBatchAttribute,
   type RecordBatchInit,
 } from './record-batch.js';
-export { KafkaWriter } from './writer.js';
+export { KafkaWriter, uvarintSize, varintSize, varlongSize } from './writer.js';

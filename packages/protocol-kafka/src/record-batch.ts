@@ -8,7 +8,7 @@ import {
 } from './compression.js';
 import { KafkaErrorCode, KafkaProtocolError } from './errors.js';
 import { KafkaReader } from './reader.js';
-import { KafkaWriter } from './writer.js';
+import { KafkaWriter, varintSize, varlongSize } from './writer.js';
 
 /** One record of a v2 batch. Key, value and header values are views into the input (or its decompression). */
 export interface KafkaRecord {
@@ -260,21 +260,51 @@ export function decodeRecordBatches(bytes: Uint8Array, options: DecodeRecordBatc
   return batches;
 }
 
-function writeRecord(writer: KafkaWriter, body: KafkaWriter, record: KafkaRecordInit, index: number): void {
-  body
-    .int8(0)
-    .varlong(record.timestampDelta ?? 0n)
-    .varint(record.offsetDelta ?? index);
-  writeVarBytes(body, record.key ?? null);
-  writeVarBytes(body, record.value ?? null);
-  const headers = record.headers ?? [];
-  body.varint(headers.length);
-  for (const header of headers) {
-    writeVarBytes(body, utf8Encoder.encode(header.key));
-    writeVarBytes(body, header.value);
+// Sizes computed before writing, so that a batch is written once into a buffer of exactly its size.
+interface PreparedRecords {
+  /** Bytes of the records section. */
+  readonly size: number;
+  /** Per record: bytes after its length varint. */
+  readonly bodySizes: number[];
+  /** Per record: its header keys as UTF-8. */
+  readonly headerKeys: Uint8Array[][];
+}
+
+const NO_KEYS: Uint8Array[] = [];
+
+function varBytesSize(bytes: Uint8Array | null): number {
+  return bytes === null ? 1 : varintSize(bytes.length) + bytes.length;
+}
+
+function prepareRecords(records: readonly KafkaRecordInit[]): PreparedRecords {
+  const bodySizes: number[] = new Array(records.length);
+  const headerKeys: Uint8Array[][] = new Array(records.length);
+  let size = 0;
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as KafkaRecordInit;
+    let body =
+      1 +
+      varlongSize(record.timestampDelta ?? 0n) +
+      varintSize(record.offsetDelta ?? index) +
+      varBytesSize(record.key ?? null) +
+      varBytesSize(record.value ?? null);
+    const headers = record.headers ?? [];
+    body += varintSize(headers.length);
+    let keys = NO_KEYS;
+    if (headers.length > 0) {
+      keys = new Array(headers.length);
+      for (let h = 0; h < headers.length; h++) {
+        const header = headers[h] as { key: string; value: Uint8Array | null };
+        const key = utf8Encoder.encode(header.key);
+        keys[h] = key;
+        body += varBytesSize(key) + varBytesSize(header.value);
+      }
+    }
+    bodySizes[index] = body;
+    headerKeys[index] = keys;
+    size += varintSize(body) + body;
   }
-  const bytes = body.finish();
-  writer.varint(bytes.length).raw(bytes);
+  return { size, bodySizes, headerKeys };
 }
 
 function writeVarBytes(writer: KafkaWriter, bytes: Uint8Array | null): void {
@@ -282,13 +312,72 @@ function writeVarBytes(writer: KafkaWriter, bytes: Uint8Array | null): void {
   else writer.varint(bytes.length).raw(bytes);
 }
 
+function writeRecords(writer: KafkaWriter, records: readonly KafkaRecordInit[], prepared: PreparedRecords): void {
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as KafkaRecordInit;
+    writer
+      .varint(prepared.bodySizes[index] as number)
+      .int8(0)
+      .varlong(record.timestampDelta ?? 0n)
+      .varint(record.offsetDelta ?? index);
+    writeVarBytes(writer, record.key ?? null);
+    writeVarBytes(writer, record.value ?? null);
+    const headers = record.headers ?? [];
+    writer.varint(headers.length);
+    const keys = prepared.headerKeys[index] as Uint8Array[];
+    for (let h = 0; h < headers.length; h++) {
+      writeVarBytes(writer, keys[h] as Uint8Array);
+      writeVarBytes(writer, (headers[h] as { value: Uint8Array | null }).value);
+    }
+  }
+}
+
 /** The records section of a batch (uncompressed), as it follows the 61-byte header. */
 export function encodeRecords(records: readonly KafkaRecordInit[]): Uint8Array {
-  const writer = new KafkaWriter(64 + records.length * 32);
-  records.forEach((record, index) => {
-    writeRecord(writer, new KafkaWriter(64), record, index);
-  });
+  const prepared = prepareRecords(records);
+  const writer = new KafkaWriter(prepared.size);
+  writeRecords(writer, records, prepared);
   return writer.finish();
+}
+
+function attributesOf(init: Omit<RecordBatchInit, 'records'>, compression: CompressionType): number {
+  let attributes = compressionId(compression);
+  if (init.logAppendTime) attributes |= RecordBatchAttribute.LOG_APPEND_TIME;
+  if (init.isTransactional) attributes |= RecordBatchAttribute.TRANSACTIONAL;
+  if (init.isControl) attributes |= RecordBatchAttribute.CONTROL;
+  return attributes;
+}
+
+// The 61-byte header with a zero CRC (set by sealBatch once the records follow).
+function writeBatchHeader(
+  writer: KafkaWriter,
+  init: Omit<RecordBatchInit, 'records'> & { lastOffsetDelta: number; maxTimestamp: bigint },
+  recordCount: number,
+  recordsSize: number,
+  attributes: number,
+): void {
+  writer
+    .int64(init.baseOffset ?? 0n)
+    .int32(RECORD_BATCH_HEADER_LENGTH - LOG_OVERHEAD + recordsSize)
+    .int32(init.partitionLeaderEpoch ?? -1)
+    .int8(2)
+    .uint32(0)
+    .int16(attributes)
+    .int32(init.lastOffsetDelta)
+    .int64(init.baseTimestamp ?? 0n)
+    .int64(init.maxTimestamp)
+    .int64(init.producerId ?? -1n)
+    .int16(init.producerEpoch ?? -1)
+    .int32(init.baseSequence ?? -1)
+    .int32(recordCount);
+}
+
+// Sets the CRC32C of a whole batch (its bytes from baseOffset to the end).
+function sealBatch(bytes: Uint8Array): void {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(
+    CRC_OFFSET,
+    crc32c(bytes.subarray(ATTRIBUTES_OFFSET)),
+  );
 }
 
 /**
@@ -302,54 +391,67 @@ export function assembleRecordBatch(
   records: Uint8Array,
   compression: CompressionType = 'none',
 ): Uint8Array {
-  let attributes = compressionId(compression);
-  if (init.logAppendTime) attributes |= RecordBatchAttribute.LOG_APPEND_TIME;
-  if (init.isTransactional) attributes |= RecordBatchAttribute.TRANSACTIONAL;
-  if (init.isControl) attributes |= RecordBatchAttribute.CONTROL;
-  const writer = new KafkaWriter(RECORD_BATCH_HEADER_LENGTH + records.length);
-  writer
-    .int64(init.baseOffset ?? 0n)
-    .int32(RECORD_BATCH_HEADER_LENGTH - LOG_OVERHEAD + records.length)
-    .int32(init.partitionLeaderEpoch ?? -1)
-    .int8(2)
-    .uint32(0)
-    .int16(attributes)
-    .int32(init.lastOffsetDelta)
-    .int64(init.baseTimestamp ?? 0n)
-    .int64(init.maxTimestamp)
-    .int64(init.producerId ?? -1n)
-    .int16(init.producerEpoch ?? -1)
-    .int32(init.baseSequence ?? -1)
-    .int32(recordCount)
-    .raw(records);
-  const bytes = writer.finish();
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(
-    CRC_OFFSET,
-    crc32c(bytes.subarray(ATTRIBUTES_OFFSET)),
-  );
+  const bytes = new Uint8Array(RECORD_BATCH_HEADER_LENGTH + records.length);
+  const writer = new KafkaWriter(bytes);
+  writeBatchHeader(writer, init, recordCount, records.length, attributesOf(init, compression));
+  writer.raw(records);
+  sealBatch(bytes);
   return bytes;
+}
+
+function headerDefaults(
+  batch: RecordBatchInit,
+): Omit<RecordBatchInit, 'records'> & { lastOffsetDelta: number; maxTimestamp: bigint } {
+  const baseTimestamp = batch.baseTimestamp ?? 0n;
+  let maxDelta: bigint | undefined;
+  let maxOffsetDelta = -1;
+  const records = batch.records;
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as KafkaRecordInit;
+    const delta = record.timestampDelta ?? 0n;
+    if (maxDelta === undefined || delta > maxDelta) maxDelta = delta;
+    const offsetDelta = record.offsetDelta ?? index;
+    if (offsetDelta > maxOffsetDelta) maxOffsetDelta = offsetDelta;
+  }
+  return {
+    ...batch,
+    baseTimestamp,
+    maxTimestamp: batch.maxTimestamp ?? baseTimestamp + (maxDelta ?? 0n),
+    lastOffsetDelta: batch.lastOffsetDelta ?? Math.max(0, maxOffsetDelta),
+  };
+}
+
+/**
+ * Encodes uncompressed v2 batches, each with its CRC32C, concatenated: every record's size is computed
+ * first, and all of it is written once into one buffer of exactly the total size. Defaults as documented
+ * on {@link RecordBatchInit}.
+ */
+export function encodeRecordBatches(batches: readonly RecordBatchInit[]): Uint8Array {
+  const prepared = batches.map((batch) => prepareRecords(batch.records));
+  let total = 0;
+  for (const { size } of prepared) total += RECORD_BATCH_HEADER_LENGTH + size;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (let i = 0; i < batches.length; i++) {
+    const batch = batches[i] as RecordBatchInit;
+    const records = prepared[i] as PreparedRecords;
+    const end = at + RECORD_BATCH_HEADER_LENGTH + records.size;
+    const bytes = out.subarray(at, end);
+    const writer = new KafkaWriter(bytes);
+    writeBatchHeader(writer, headerDefaults(batch), batch.records.length, records.size, attributesOf(batch, 'none'));
+    writeRecords(writer, batch.records, records);
+    if (writer.length !== bytes.length) {
+      throw new Error(`record batch encoder wrote ${writer.length} bytes, computed ${bytes.length}`);
+    }
+    sealBatch(bytes);
+    at = end;
+  }
+  return out;
 }
 
 /** Encodes one uncompressed v2 batch with its CRC32C. Defaults as documented on {@link RecordBatchInit}. */
 export function encodeRecordBatch(batch: RecordBatchInit): Uint8Array {
-  const baseTimestamp = batch.baseTimestamp ?? 0n;
-  let maxDelta: bigint | undefined;
-  let maxOffsetDelta = -1;
-  batch.records.forEach((record, index) => {
-    const delta = record.timestampDelta ?? 0n;
-    if (maxDelta === undefined || delta > maxDelta) maxDelta = delta;
-    maxOffsetDelta = Math.max(maxOffsetDelta, record.offsetDelta ?? index);
-  });
-  return assembleRecordBatch(
-    {
-      ...batch,
-      baseTimestamp,
-      maxTimestamp: batch.maxTimestamp ?? baseTimestamp + (maxDelta ?? 0n),
-      lastOffsetDelta: batch.lastOffsetDelta ?? Math.max(0, maxOffsetDelta),
-    },
-    batch.records.length,
-    encodeRecords(batch.records),
-  );
+  return encodeRecordBatches([batch]);
 }
 
 /** A transaction marker as carried by the single record of a control batch. */

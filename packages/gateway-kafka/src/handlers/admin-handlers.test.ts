@@ -28,6 +28,7 @@ const config: KafkaGatewayConfig = {
   groupMinSessionTimeoutMs: 6000,
   groupMaxSessionTimeoutMs: 1_800_000,
   transactionMaxTimeoutMs: 900_000,
+  producedBatchCacheBytes: 0,
 };
 
 let broker: Broker;

@@ -52,6 +52,7 @@ async function grow(
   if (validateOnly) return result(KafkaErrorCode.NONE, null);
   try {
     await broker.topics.update(topic.name, { queueCount: topic.count });
+    state.batches?.invalidateTopic(topic.name);
     return result(KafkaErrorCode.NONE, null);
   } catch (error) {
     return result(KafkaErrorCode.INVALID_PARTITIONS, error instanceof Error ? error.message : String(error));

@@ -108,6 +108,8 @@ async function createOne(
     // Always written (an empty set deletes the key): drops overrides left by a topic of the same name that
     // was deleted outside Kafka (the RocketMQ or HTTP admin).
     await writeTopicOverrides(broker.store.metadata, topic.name, checked.overrides);
+    // Likewise batches kept from such a topic: the new one starts again at offset 0.
+    context.state.batches?.invalidateTopic(topic.name);
     return { name: topic.name, errorCode: KafkaErrorCode.NONE, errorMessage: null };
   } catch (error) {
     return {

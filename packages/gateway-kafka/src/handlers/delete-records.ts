@@ -15,7 +15,7 @@ import { partitionCountOf } from './topic-configs.js';
  */
 export const deleteRecordsHandler: KafkaApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> = {
   codec: deleteRecordsCodec,
-  async handle(request, { broker }) {
+  async handle(request, { broker, state }) {
     const topics = [];
     for (const topic of request.topics) {
       const config = await broker.topics.get(topic.name);
@@ -35,6 +35,8 @@ export const deleteRecordsHandler: KafkaApiHandler<DeleteRecordsRequest, DeleteR
         }
         const after = await broker.store.deleteRecordsBefore(topic.name, partitionIndex, Number(target));
         const lowWatermark = BigInt((after ?? range).minOffset);
+        // Fetch answers OFFSET_OUT_OF_RANGE below the log start anyway; the kept batches there go too.
+        state.batches?.dropBefore(topic.name, partitionIndex, Number(lowWatermark));
         partitions.push({ partitionIndex, lowWatermark, errorCode: KafkaErrorCode.NONE });
       }
       topics.push({ name: topic.name, partitions });

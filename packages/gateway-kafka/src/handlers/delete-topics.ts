@@ -11,7 +11,7 @@ import { deleteTopicOverrides } from './topic-configs.js';
 /** DeleteTopics: removes the topic, its messages and its Kafka overrides; unknown → UNKNOWN_TOPIC_OR_PARTITION. */
 export const deleteTopicsHandler: KafkaApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {
   codec: deleteTopicsCodec,
-  async handle(request, { broker }) {
+  async handle(request, { broker, state }) {
     const responses: DeletableTopicResult[] = [];
     for (const name of request.topicNames) {
       // Only configured topics: system topics resolve without a config and are not the client's to delete.
@@ -20,6 +20,7 @@ export const deleteTopicsHandler: KafkaApiHandler<DeleteTopicsRequest, DeleteTop
         continue;
       }
       await broker.topics.delete(name);
+      state.batches?.invalidateTopic(name);
       await deleteTopicOverrides(broker.store.metadata, name);
       responses.push({ name, errorCode: KafkaErrorCode.NONE });
     }

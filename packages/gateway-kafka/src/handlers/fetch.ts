@@ -68,23 +68,124 @@ async function readPartition(
     1,
     Math.min(wanted.partitionMaxBytes, budget.returned ? budget.bytes : wanted.partitionMaxBytes),
   );
-  const pulled = await broker.pull({
+  const read = await readRecords(topic, partition, offset, limit, maxBytes, highWatermark, context);
+  if (read.pieces.length === 0) return empty();
+  budget.bytes -= read.size;
+  budget.returned = true;
+  const aborted = committed ? state.transactions.abortedTransactions(topic, partition, offset, read.end) : null;
+  const answered = answer(KafkaErrorCode.NONE, highWatermark, lastStable, logStart, null, aborted);
+  if (read.pieces.length === 1) return { ...answered, records: read.pieces[0] as Uint8Array };
+  return { ...answered, recordChunks: read.pieces };
+}
+
+interface ReadRecords {
+  /** Record batches to send in order: kept ones as they came, re-encoded ones between. */
+  readonly pieces: Uint8Array[];
+  readonly size: number;
+  /** One past the last offset returned. */
+  readonly end: number;
+}
+
+/**
+ * Record batches of [offset, limit) within maxBytes (the first always goes): runs of batches kept by
+ * Produce served as they came, the gaps between them (and everything when nothing is kept) re-encoded
+ * from the stored messages. A batch containing `offset` is served whole, as Kafka does.
+ */
+async function readRecords(
+  topic: string,
+  partition: number,
+  offset: number,
+  limit: number,
+  maxBytes: number,
+  highWatermark: number,
+  context: KafkaHandlerContext,
+): Promise<ReadRecords> {
+  const { broker } = context;
+  const cache = context.state.batches;
+  // Offsets behind the gateway went back (the partition was recreated elsewhere): what is kept is stale.
+  if (cache !== undefined && cache.endOffset(topic, partition) > highWatermark) {
+    cache.invalidatePartition(topic, partition);
+  }
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  let at = offset;
+  let verified = false;
+  while (at < limit && (pieces.length === 0 || size < maxBytes)) {
+    const run = cache?.run(topic, partition, at, limit, maxBytes - size, pieces.length === 0) ?? [];
+    const first = run[0];
+    // A kept batch is next but does not fit what is left of max_bytes: stop (not re-encode it instead).
+    const keptNext = first === undefined && pieces.length > 0 && cache !== undefined;
+    if (keptNext && cache.run(topic, partition, at, limit, 0).length > 0) break;
+    if (first !== undefined && !verified) {
+      verified = true;
+      // The store must still hold this batch (a topic deleted and recreated behind the gateway does not).
+      if (!(await storeHolds(topic, partition, first.baseOffset, first.messageId, context))) {
+        cache?.invalidatePartition(topic, partition);
+        continue;
+      }
+    }
+    if (first !== undefined) {
+      for (const batch of run) {
+        pieces.push(batch.bytes);
+        size += batch.bytes.length;
+      }
+      const last = run[run.length - 1] as (typeof run)[number];
+      at = last.baseOffset + last.count;
+      continue;
+    }
+    // A gap: re-encode up to the next kept batch (or the limit).
+    const upTo = Math.min(limit, cache?.nextStart(topic, partition, at) ?? limit);
+    const wanted = Math.min(upTo - at, MAX_MESSAGES_PER_PARTITION);
+    const pulled = await broker.pull({
+      group: context.clientId ?? 'kafka',
+      topic,
+      queueId: partition,
+      offset: at,
+      maxMessages: wanted,
+      maxBytes: Math.max(1, maxBytes - size),
+      pollTimeoutMs: 0,
+    });
+    const messages = pulled.messages.filter((message) => message.queueOffset >= at && message.queueOffset < upTo);
+    if (messages.length === 0) break;
+    const records = messagesToRecordBatches(messages);
+    pieces.push(records);
+    size += records.length;
+    const next = (messages[messages.length - 1] as (typeof messages)[number]).queueOffset + 1;
+    // Go on only when the gap was read whole up to a kept batch; else the byte limit (or a hole) stopped it.
+    if (next !== upTo || messages.length !== upTo - at) {
+      at = next;
+      break;
+    }
+    at = next;
+  }
+  return { pieces, size, end: at };
+}
+
+async function storeHolds(
+  topic: string,
+  partition: number,
+  offset: number,
+  messageId: string,
+  context: KafkaHandlerContext,
+): Promise<boolean> {
+  const pulled = await context.broker.pull({
     group: context.clientId ?? 'kafka',
     topic,
     queueId: partition,
     offset,
-    maxMessages: Math.min(limit - offset, MAX_MESSAGES_PER_PARTITION),
-    maxBytes,
+    maxMessages: 1,
+    maxBytes: 1,
     pollTimeoutMs: 0,
   });
-  const messages = pulled.messages.filter((message) => message.queueOffset < limit);
-  if (messages.length === 0) return empty();
-  const records = messagesToRecordBatches(messages);
-  budget.bytes -= records.length;
-  budget.returned = true;
-  const last = (messages[messages.length - 1] as (typeof messages)[number]).queueOffset;
-  const aborted = committed ? state.transactions.abortedTransactions(topic, partition, offset, last + 1) : null;
-  return answer(KafkaErrorCode.NONE, highWatermark, lastStable, logStart, records, aborted);
+  const message = pulled.messages[0];
+  return message !== undefined && message.queueOffset === offset && message.messageId === messageId;
+}
+
+function recordsLength(answer: FetchPartitionResponse): number {
+  if (answer.recordChunks === undefined) return answer.records?.length ?? 0;
+  let length = 0;
+  for (const piece of answer.recordChunks) length += piece.length;
+  return length;
 }
 
 async function readOnce(request: FetchRequest, context: KafkaHandlerContext): Promise<ReadRound> {
@@ -98,7 +199,7 @@ async function readOnce(request: FetchRequest, context: KafkaHandlerContext): Pr
     const answers: FetchPartitionResponse[] = [];
     for (const wanted of partitions) {
       const answer = await readPartition(request, topic, wanted, found, budget, context);
-      bytes += answer.records?.length ?? 0;
+      bytes += recordsLength(answer);
       if (answer.errorCode !== KafkaErrorCode.NONE) failed = true;
       answers.push(answer);
     }
@@ -109,7 +210,8 @@ async function readOnce(request: FetchRequest, context: KafkaHandlerContext): Pr
 
 /**
  * Fetch (v4–11): reads each partition from its fetch offset up to the high watermark (the last stable
- * offset under read_committed, with the aborted transactions overlapping what is returned), within
+ * offset under read_committed, with the aborted transactions overlapping what is returned): batches kept
+ * by Produce (`state.batches`) as they came, the rest re-encoded from the stored messages; within
  * `partition_max_bytes` and `max_bytes` but always at least one batch. With less than `min_bytes` it
  * holds the request up to `max_wait_ms`, woken by the gateway's appends to the fetched partitions
  * (appends by other protocols are seen at the deadline). No fetch sessions: `session_id` is 0, so

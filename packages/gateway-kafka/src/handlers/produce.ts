@@ -1,4 +1,4 @@
-import { EddyError } from '@eddy/message';
+import { EddyError, type Message } from '@eddy/message';
 import {
   decodeRecordBatches,
   KafkaErrorCode,
@@ -9,6 +9,7 @@ import {
   produceCodec,
   type RecordBatch,
 } from '@eddy/protocol-kafka';
+import { batchSpans, patchedBatch } from '../batch-cache.js';
 import type { KafkaApiHandler, KafkaHandlerContext } from '../handler.js';
 import { recordToMessage } from '../record-mapping.js';
 import { partitionError, type TopicLookup, topicLookup } from './topic-lookup.js';
@@ -42,12 +43,15 @@ interface Appended {
 async function appendBatches(
   topic: string,
   partition: number,
+  records: Uint8Array,
   batches: readonly RecordBatch[],
   context: KafkaHandlerContext,
 ): Promise<Appended> {
   const { broker, state } = context;
+  const cache = state.batches;
+  const spans = cache === undefined ? [] : batchSpans(records);
   let firstOffset = -1;
-  for (const batch of batches) {
+  for (const [index, batch] of batches.entries()) {
     if (batch.isControl || batch.records.length === 0)
       return { errorCode: KafkaErrorCode.INVALID_RECORD, baseOffset: -1 };
     if (batch.isTransactional) {
@@ -70,6 +74,16 @@ async function appendBatches(
     }
     const messages = batch.records.map((record, index) => recordToMessage(topic, batch, record, index));
     const { baseOffset } = await broker.appendBatch(topic, partition, messages);
+    const span = spans[index];
+    if (cache !== undefined && span !== undefined && servedAsIs(batch)) {
+      // Offsets baseOffset … baseOffset + n - 1, as the batch says once its baseOffset is patched.
+      cache.add(topic, partition, {
+        baseOffset,
+        count: messages.length,
+        bytes: patchedBatch(records, span.start, span.end, baseOffset),
+        messageId: (messages[0] as Message).messageId,
+      });
+    }
     state.appends?.notify(topic, partition);
     if (idempotent) state.producers.recordAppended(topic, partition, batch, baseOffset);
     if (batch.isTransactional)
@@ -77,6 +91,15 @@ async function appendBatches(
     if (firstOffset < 0) firstOffset = baseOffset;
   }
   return { errorCode: KafkaErrorCode.NONE, baseOffset: firstOffset };
+}
+
+// A batch whose records sit at offsetDelta 0 … n-1 reads back the same offsets as its stored messages.
+function servedAsIs(batch: RecordBatch): boolean {
+  const { records } = batch;
+  if (batch.lastOffsetDelta !== records.length - 1) return false;
+  for (let i = 0; i < records.length; i++)
+    if ((records[i] as RecordBatch['records'][number]).offsetDelta !== i) return false;
+  return true;
 }
 
 async function producePartition(
@@ -105,7 +128,7 @@ async function producePartition(
   }
   if (batches.length === 0) return answer(KafkaErrorCode.CORRUPT_MESSAGE);
   try {
-    const { errorCode, baseOffset } = await appendBatches(topic, partition, batches, context);
+    const { errorCode, baseOffset } = await appendBatches(topic, partition, records, batches, context);
     const range = await context.broker.store.queueRange(topic, partition);
     return answer(errorCode, errorCode === KafkaErrorCode.NONE ? baseOffset : -1, range?.minOffset ?? 0);
   } catch (error) {
@@ -120,6 +143,7 @@ async function producePartition(
  * Produce (v3–7): each partition's record batches become messages at the same offsets, one
  * `broker.appendBatch` per batch (one store append, waking the broker's long polls and held fetches).
  * Idempotent batches go through `state.producers`, transactional ones through `state.transactions`.
+ * Each appended batch is also kept as it came (baseOffset patched) in `state.batches` for Fetch.
  * acks 1 and -1 answer once the append resolved, i.e. at the store's durable point (fsynced with
  * `flush: sync`); acks 0 answers nothing. Kafka never creates a topic on Produce.
  */

@@ -54,6 +54,28 @@ export interface FetchPartitionResponse {
   readonly preferredReadReplica: number;
   /** Concatenated record batches, as stored. */
   readonly records: Uint8Array | null;
+  /**
+   * Encoding only: the records as pieces to send in order (e.g. batches kept as produced), written by
+   * reference without being concatenated. When set, it replaces `records` (which should then be null).
+   */
+  readonly recordChunks?: readonly Uint8Array[];
+}
+
+// Records by reference (KafkaWriter.chunk): the response goes out as pieces, the records not copied.
+function writeRecords(writer: KafkaWriter, flexible: boolean, partition: FetchPartitionResponse): void {
+  const chunks = partition.recordChunks;
+  const records = partition.records;
+  if (chunks === undefined && records === null) {
+    if (flexible) writer.uvarint(0);
+    else writer.int32(-1);
+    return;
+  }
+  const pieces = chunks ?? [records as Uint8Array];
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  if (flexible) writer.uvarint(length + 1);
+  else writer.int32(length);
+  for (const piece of pieces) writer.chunk(piece);
 }
 
 /** Fetch response. */
@@ -226,8 +248,7 @@ export const fetchCodec: ApiCodec<FetchRequest, FetchResponse> = {
           a.int64(aborted.producerId).int64(aborted.firstOffset),
         );
         if (version >= 11) p.int32(partition.preferredReadReplica);
-        if (flexible) p.compactNullableBytes(partition.records);
-        else p.nullableBytes(partition.records);
+        writeRecords(p, flexible, partition);
       });
     });
     if (flexible) writer.taggedFields();
