@@ -38,6 +38,7 @@ import { InProcessSimpleConsumerClient } from './in-process-simple-consumer.js';
 import type { MessageSender } from './message-sender.js';
 import type { MeteredPullService } from './metered-pull-service.js';
 import type { ProducerRegistry } from './producer-registry.js';
+import type { DurableTopicManager } from './topic-manager.js';
 import type { TrafficMeter } from './traffic-meter.js';
 import type {
   Broker,
@@ -55,6 +56,7 @@ import type {
   ResendDeadLetterOptions,
   SendOptions,
   SendResult,
+  TopicDeletedListener,
   TopicManager,
   TransactionResolution,
 } from './types.js';
@@ -65,7 +67,7 @@ export interface BrokerParts {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly store: MessageStore;
-  readonly topics: TopicManager;
+  readonly topics: DurableTopicManager;
   readonly groups: ConsumerGroupRegistry;
   readonly offsets: ConsumerOffsetStore;
   readonly offsetAdmin: OffsetAdmin;
@@ -189,6 +191,10 @@ export class BrokerKernel implements Broker {
     }
     const result = await this.#parts.transactions.end(transactionId, resolution, { fromCheck: fromCheck ?? false });
     return { status: result.status };
+  }
+
+  onTopicDeleted(listener: TopicDeletedListener): () => void {
+    return this.#parts.topics.onDeleted(listener);
   }
 
   registerProducer(registration: ProducerRegistration): () => void {

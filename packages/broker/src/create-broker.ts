@@ -61,6 +61,13 @@ export function createBroker(options: BrokerOptions): Broker {
     logger,
     consumeFromWhere: config.popConsumeFromWhere,
   });
+  // First listener: every group's pop state, then committed offsets, so a re-created topic starts afresh.
+  topics.onDeleted(async (topic) => {
+    // A name that cannot be a key segment (empty, holding `/`) has nothing stored under it.
+    if (topic.length === 0 || topic.includes('/')) return;
+    await pops.deleteTopic(topic);
+    await offsets.deleteTopic(topic);
+  });
   const retries = new RetryService({ store, scheduler: delays, onAppended: notifyAppended });
   const producers = new ProducerRegistry(logger);
   const timers = new TimerScheduler({

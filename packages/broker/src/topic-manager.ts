@@ -14,7 +14,7 @@ import {
 import { decodeJsonValue, encodeJsonValue, type MessageStore, type MetadataStore } from '@eddy/store';
 import { z } from 'zod';
 import { parseArgument } from './parse-argument.js';
-import type { TopicInit, TopicManager, TopicPatch } from './types.js';
+import type { TopicDeletedListener, TopicInit, TopicManager, TopicPatch } from './types.js';
 
 /** Prefix of the metadata keys holding topic configs: `broker/topic/<name>` → the config as JSON. */
 export const TOPIC_CONFIG_PREFIX = 'broker/topic/';
@@ -74,6 +74,7 @@ export class DurableTopicManager implements TopicManager {
   readonly #options: TopicManagerOptions;
   #loading: Promise<Map<string, TopicConfig>> | undefined;
   #tail: Promise<unknown> = Promise.resolve();
+  readonly #deletedListeners = new Set<TopicDeletedListener>();
 
   constructor(options: TopicManagerOptions) {
     this.#store = options.store;
@@ -131,8 +132,45 @@ export class DurableTopicManager implements TopicManager {
         configs.delete(name);
       }
       const stored = await this.#store.deleteTopic(name);
+      await this.#notifyDeleted(name);
       return configured || stored;
     });
+  }
+
+  /**
+   * Registers a clean-up to run after every {@link delete} that removed the config and messages, whether
+   * or not the topic existed (so deleting again finishes a clean-up a crash cut short). Listeners run in
+   * registration order inside the delete, before any create or update of a topic may run.
+   *
+   * @returns a function that unregisters the listener.
+   */
+  onDeleted(listener: TopicDeletedListener): () => void {
+    // A wrapper, so that registering one function twice makes two registrations.
+    const entry: TopicDeletedListener = (topic) => listener(topic);
+    this.#deletedListeners.add(entry);
+    return () => {
+      this.#deletedListeners.delete(entry);
+    };
+  }
+
+  // Runs every listener; a failure is logged and, once all ran, fails the delete (retrying it is safe).
+  async #notifyDeleted(name: string): Promise<void> {
+    const errors: unknown[] = [];
+    for (const listener of [...this.#deletedListeners]) {
+      try {
+        await listener(name);
+      } catch (error) {
+        this.#options.logger.error('clean-up after a topic deletion failed', { topic: name, error: String(error) });
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) {
+      throw new EddyError('INTERNAL', `topic '${name}' was deleted but ${errors.length} clean-up step(s) failed`, {
+        cause: errors[0],
+        retriable: true,
+        details: { topic: name },
+      });
+    }
   }
 
   async resolve(name: string, options: { readonly autoCreate?: boolean } = {}): Promise<TopicConfig> {

@@ -42,6 +42,12 @@ export interface TopicInit {
 /** A change to a topic; absent fields keep their value. Queue counts may grow or shrink (reads keep old queues readable). */
 export type TopicPatch = Partial<Omit<TopicInit, 'name'>>;
 
+/**
+ * Clean-up after a topic deletion (see {@link Broker.onTopicDeleted}): removes state kept for the topic
+ * outside the broker, e.g. a gateway's per-topic settings. Must be idempotent; awaited.
+ */
+export type TopicDeletedListener = (topic: string) => void | Promise<void>;
+
 /** Topic administration. Topic configs are durable (store metadata) and survive restarts. */
 export interface TopicManager {
   get(name: string): Promise<TopicConfig | undefined>;
@@ -50,7 +56,13 @@ export interface TopicManager {
   create(init: TopicInit): Promise<TopicConfig>;
   /** @throws `UNKNOWN_TOPIC`, `INVALID_ARGUMENT`. */
   update(name: string, patch: TopicPatch): Promise<TopicConfig>;
-  /** Deletes the config and the stored messages; false when there was no such topic. */
+  /**
+   * Deletes the config, the stored messages, every group's committed offsets and pop state on the topic,
+   * then runs the {@link Broker.onTopicDeleted} listeners, so that a re-created topic starts afresh for
+   * every group. False when there was no such topic (the clean-up still runs, so deleting again finishes
+   * one a crash cut short).
+   * @throws `INTERNAL` (retriable) when a clean-up step failed after the topic itself was deleted.
+   */
   delete(name: string): Promise<boolean>;
   /**
    * The topic's config, creating it with the defaults when it does not exist and auto-create is on
@@ -269,6 +281,15 @@ export interface Broker {
   readonly groups: ConsumerGroupRegistry;
   readonly offsets: ConsumerOffsetStore;
   readonly offsetAdmin: OffsetAdmin;
+
+  /**
+   * Registers a clean-up to run after each `topics.delete` (whichever protocol asked for it), once the
+   * config, messages, offsets and pop state are gone and before any later create of the topic.
+   * Listeners run in registration order; one that throws is logged and makes the delete reject.
+   *
+   * @returns a function that unregisters the listener.
+   */
+  onTopicDeleted(listener: TopicDeletedListener): () => void;
 
   /** Recovers durable state (pop, scheduled, transactions) and starts timers; resolves when ready. */
   start(): Promise<void>;

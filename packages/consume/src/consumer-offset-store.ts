@@ -175,17 +175,42 @@ export class ConsumerOffsetStore {
     return this.#deletePrefixes([memberPrefix(group, clientId)]);
   }
 
+  /**
+   * Removes every offset on the topic, of every group and every broadcasting member, in one atomic
+   * batch: the topic was deleted, and a re-created topic starts its queues at 0 again.
+   *
+   * Keys put the group before the topic, so this scans the whole `consume/offset/` and
+   * `consume/member-offset/` ranges: O(all committed offsets) reads. Topic deletion is a rare admin
+   * operation, and an index by topic would cost a second write on every commit.
+   *
+   * @returns how many offsets were removed.
+   * @throws `INVALID_NAME` for a topic name that cannot be a key segment.
+   */
+  async deleteTopic(topic: string): Promise<number> {
+    checkSegment('topic', topic);
+    return this.#deleteWhere(
+      [CLUSTERING_OFFSET_PREFIX, BROADCASTING_OFFSET_PREFIX],
+      (key) => topicOfKey(key) === topic,
+    );
+  }
+
   async #deletePrefixes(prefixes: readonly string[]): Promise<number> {
+    return this.#deleteWhere(prefixes, () => true);
+  }
+
+  // Deletes the keys under the prefixes that `matches` accepts, in one batch.
+  async #deleteWhere(prefixes: readonly string[], matches: (key: string) => boolean): Promise<number> {
+    const selected = (key: string): boolean => prefixes.some((prefix) => key.startsWith(prefix)) && matches(key);
     return this.#serially(async () => {
       const keys: string[] = [];
-      for (const prefix of prefixes) for (const { key } of await this.#metadata.scan(prefix)) keys.push(key);
+      for (const prefix of prefixes) {
+        for (const { key } of await this.#metadata.scan(prefix)) if (matches(key)) keys.push(key);
+      }
       try {
         if (keys.length > 0) await this.#metadata.batch(keys.map((key) => ({ type: 'delete', key })));
       } finally {
         this.#generation++;
-        for (const key of this.#cache.keys()) {
-          if (prefixes.some((prefix) => key.startsWith(prefix))) this.#cache.delete(key);
-        }
+        for (const key of this.#cache.keys()) if (selected(key)) this.#cache.delete(key);
       }
       return keys.length;
     });
@@ -207,6 +232,12 @@ export class ConsumerOffsetStore {
     this.#tail = result.catch(() => undefined);
     return result;
   }
+}
+
+// The topic segment of an offset key: `…/<topic>/<queueId>` (the second to last segment in both layouts).
+function topicOfKey(key: string): string | undefined {
+  const parts = key.split('/');
+  return parts.length >= 2 ? parts[parts.length - 2] : undefined;
 }
 
 function decodeOffset(key: string, value: Uint8Array): number {

@@ -195,6 +195,8 @@ interface QueueState {
   readonly acked: Set<number>;
   /** Operations on the queue run one at a time. */
   tail: Promise<unknown>;
+  /** Set when its topic was deleted: the state is no longer in the service's map and serves nothing. */
+  dropped: boolean;
 }
 
 interface PlannedDelivery {
@@ -409,6 +411,65 @@ export class PopService {
     };
   }
 
+  /**
+   * Forgets the topic for every group: its in-flight and acked records go in one atomic metadata batch,
+   * its in-memory queue states are dropped (handles issued for it become `'invalid-handle'`). Call it when
+   * the topic is deleted, before deleting the topic's committed offsets in the {@link ConsumerOffsetStore}
+   * (a pop that loads the queue in between notices the offset vanish and starts afresh).
+   *
+   * Keys put the group before the topic, so this scans the whole `consume/pop/` range: O(all pop
+   * records) reads, acceptable for a rare admin operation. Operations on the topic's loaded queues wait
+   * for it, and it for them.
+   *
+   * @returns how many records were removed.
+   * @throws `INVALID_NAME` for a topic name that cannot be a key segment.
+   */
+  async deleteTopic(topic: string): Promise<number> {
+    checkPopName('topic', topic);
+    const states: QueueState[] = [];
+    for (const loading of [...this.#queues.values()]) {
+      const state = await loading.catch(() => undefined);
+      if (state?.topic === topic && this.#queues.get(queueName(state.group, topic, state.queueId)) === loading) {
+        states.push(state);
+      }
+    }
+    // Hold every loaded queue of the topic, so that no pop or ack writes a record behind the deletion.
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await Promise.all(
+      states.map(
+        (state) =>
+          new Promise<void>((acquired) => {
+            void this.#serially(state, () => {
+              acquired();
+              return released;
+            });
+          }),
+      ),
+    );
+    try {
+      const keys: string[] = [];
+      for (const { key } of await this.#metadata.scan(POP_STATE_PREFIX)) {
+        if (parsePopKey(key)?.topic === topic) keys.push(key);
+      }
+      if (keys.length > 0) await this.#metadata.batch(keys.map((key) => ({ type: 'delete', key })));
+      for (const state of states) {
+        state.dropped = true;
+        for (const delivery of state.deliveries.values()) this.#invisible.remove(delivery);
+        state.deliveries.clear();
+        state.acked.clear();
+        this.#queues.delete(queueName(state.group, topic, state.queueId));
+      }
+      for (const key of [...this.#rotation.keys()]) if (key.endsWith(`\u0000${topic}`)) this.#rotation.delete(key);
+      this.#arm();
+      return keys.length;
+    } finally {
+      release();
+    }
+  }
+
   /** Stops the redelivery timer. Durable state stays; a new service over the same store recovers it. */
   close(): void {
     this.#timer?.cancel();
@@ -433,6 +494,8 @@ export class PopService {
   }
 
   async #popQueue(state: QueueState, request: PopRequest, need: number): Promise<PoppedMessage[]> {
+    // Its topic was deleted while this pop waited for the queue; the next pop loads a fresh state.
+    if (state.dropped) return [];
     await this.#syncCommitted(state);
     const { topic, queueId } = state;
     const fifo = request.fifo === true;
@@ -733,6 +796,7 @@ export class PopService {
       deliveries: new Map(),
       acked: new Set(),
       tail: Promise.resolve(),
+      dropped: false,
     };
     const now = this.#clock.now();
     const stale: MetadataOperation[] = [];

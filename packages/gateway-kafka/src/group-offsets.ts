@@ -127,6 +127,24 @@ export class GroupOffsets {
     return removed;
   }
 
+  /**
+   * Removes every group's metadata strings for the topic (it was deleted; the offsets themselves go with
+   * the broker's topic deletion). Keys put the group first, so this scans all of `kafka/offset-meta/`.
+   */
+  async deleteTopic(topic: string): Promise<void> {
+    await this.#serially(async () => {
+      const keys: string[] = [];
+      for (const { key } of await this.#metadata.scan(OFFSET_METADATA_PREFIX)) {
+        const parts = key.split('/');
+        if (parts[parts.length - 2] === topic) keys.push(key);
+      }
+      if (keys.length > 0) await this.#metadata.batch(keys.map((key) => ({ type: 'delete', key })));
+      for (const strings of this.#strings.values()) {
+        for (const id of [...strings.keys()]) if (id.slice(0, id.lastIndexOf('/')) === topic) strings.delete(id);
+      }
+    });
+  }
+
   async #load(group: string): Promise<Map<string, string>> {
     const cached = this.#strings.get(group);
     if (cached !== undefined) return cached;

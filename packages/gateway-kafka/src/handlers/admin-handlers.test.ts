@@ -3,7 +3,9 @@ import { createMessage } from '@eddy/message';
 import { ConfigResourceType, ConfigSource, type CreatableTopic, KafkaErrorCode } from '@eddy/protocol-kafka';
 import { openMemoryStore } from '@eddy/store-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { watchTopicDeletions } from '../default-state.js';
 import type { KafkaGatewayConfig, KafkaGatewayState } from '../gateway-state.js';
+import { GroupOffsets } from '../group-offsets.js';
 import type { KafkaHandlerContext } from '../handler.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { createPartitionsHandler } from './create-partitions.js';
@@ -38,6 +40,8 @@ beforeEach(async () => {
   const store = await openMemoryStore();
   broker = createBroker({ store });
   await broker.start();
+  // As the gateway does: a deleted topic loses its Kafka overrides.
+  watchTopicDeletions(broker, { offsets: new GroupOffsets(broker) });
   close = async () => {
     await broker.close();
     await store.close();
