@@ -19,7 +19,6 @@
  * Environment: `EDDY_BENCH_MESSAGES` (pre-filled messages, default 200000), `EDDY_BENCH_DIR` (where
  * temporary stores go, default the OS temp directory), `EDDY_BENCH_NO_DOCS=1` to leave the docs alone.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +42,7 @@ import {
 } from '@eddy/message';
 import type { MessageStore } from '@eddy/store';
 import { openCommitLogStore, silentLogger } from '@eddy/store-commitlog';
+import { writeDocsSection } from './docs-section.js';
 
 const MB = 1e6;
 const BODY_SIZE = 1024;
@@ -369,19 +369,7 @@ async function main(): Promise<void> {
   const section = `${lines.join('\n')}\n`;
   process.stdout.write(section);
   if (WRITE_DOCS) {
-    const docs = readFileSync(DOCS, 'utf8');
-    const at = docs.indexOf(`\n${SECTION}\n`);
-    let updated: string;
-    if (at < 0) {
-      updated = `${docs.trimEnd()}\n\n${section}`;
-    } else {
-      const next = docs.indexOf('\n## ', at + 1 + SECTION.length);
-      const before = docs.slice(0, at + 1);
-      const after = next < 0 ? '' : docs.slice(next + 1);
-      updated = `${before}${section}${after === '' ? '' : `\n${after}`}`;
-    }
-    writeFileSync(DOCS, updated);
-    process.stderr.write(`wrote the section to ${DOCS}\n`);
+    writeDocsSection(DOCS, SECTION, section);
   }
 }
 

@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { writeDocsSection } from './docs-section.js';
 import { type ProfileSummary, summariseProfile, type Window } from './kafka-bench-profile.js';
 
 const MB = 1e6;
@@ -736,16 +737,7 @@ async function main(): Promise<void> {
   ].join('\n');
   process.stdout.write(`${section}\n`);
   if (WRITE_DOCS) {
-    const docs = readFileSync(DOCS, 'utf8');
-    const at = docs.indexOf(`\n${SECTION}\n`);
-    let updated: string;
-    if (at < 0) updated = `${docs.trimEnd()}\n\n${section}\n`;
-    else {
-      const next = docs.indexOf('\n## ', at + 1 + SECTION.length);
-      updated = `${docs.slice(0, at + 1)}${section}\n${next < 0 ? '' : docs.slice(next)}`;
-    }
-    writeFileSync(DOCS, updated);
-    process.stderr.write(`wrote the section to ${DOCS}\n`);
+    writeDocsSection(DOCS, SECTION, `${section}\n`);
   }
 }
 

@@ -15,7 +15,6 @@
  * flush), `EDDY_BENCH_DIR` (where temporary stores go, default the OS temp directory),
  * `EDDY_BENCH_NO_DOCS=1` to leave the docs alone.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import { TransactionService } from '@eddy/consume';
 import { createMessage, type Message, MessageIdGenerator, systemClock } from '@eddy/message';
 import type { MessageStore } from '@eddy/store';
 import { openCommitLogStore, silentLogger } from '@eddy/store-commitlog';
+import { writeDocsSection } from './docs-section.js';
 
 const BODY_SIZE = 1024;
 const QUEUES = 4;
@@ -172,19 +172,7 @@ async function main(): Promise<void> {
   const section = `${lines.join('\n')}\n`;
   process.stdout.write(section);
   if (WRITE_DOCS) {
-    const docs = readFileSync(DOCS, 'utf8');
-    const at = docs.indexOf(`\n${SECTION}\n`);
-    let updated: string;
-    if (at < 0) {
-      updated = `${docs.trimEnd()}\n\n${section}`;
-    } else {
-      const next = docs.indexOf('\n## ', at + 1 + SECTION.length);
-      const before = docs.slice(0, at + 1);
-      const after = next < 0 ? '' : docs.slice(next + 1);
-      updated = `${before}${section}${after === '' ? '' : `\n${after}`}`;
-    }
-    writeFileSync(DOCS, updated);
-    process.stderr.write(`wrote the section to ${DOCS}\n`);
+    writeDocsSection(DOCS, SECTION, section);
   }
 }
 
