@@ -17,10 +17,10 @@
  * there, else appended). Build first:
  *
  * ```sh
- * npx turbo run build && npx tsx bench/kafka.bench.ts
+ * npm run bench:kafka   # = npx turbo run build && node --initial-old-space-size=256 --import tsx bench/kafka.bench.ts
  * ```
  *
- * Environment: `EDDY_BENCH_MESSAGES_100` (default 500000), `EDDY_BENCH_MESSAGES_1K` (300000),
+ * Environment: `EDDY_BENCH_MESSAGES_100` (default 500000), `EDDY_BENCH_MESSAGES_1K` (600000),
  * `EDDY_BENCH_MESSAGES_SYNC` (200000), `EDDY_BENCH_MESSAGES_KAFKAJS` (100000), `EDDY_BENCH_DIR` (temp
  * directories, default the OS temp directory), `EDDY_BENCH_PYTHON` (default /usr/bin/python3),
  * `EDDY_BENCH_NO_DOCS=1` to leave the docs alone.
@@ -40,13 +40,15 @@ import { type ProfileSummary, summariseProfile, type Window } from './kafka-benc
 const MB = 1e6;
 const settings: Record<string, string | undefined> = { ...process.env };
 const N100 = Number(settings.EDDY_BENCH_MESSAGES_100 ?? 500_000);
-const N1K = Number(settings.EDDY_BENCH_MESSAGES_1K ?? 300_000);
+const N1K = Number(settings.EDDY_BENCH_MESSAGES_1K ?? 600_000);
 const NSYNC = Number(settings.EDDY_BENCH_MESSAGES_SYNC ?? 200_000);
 const NJS = Number(settings.EDDY_BENCH_MESSAGES_KAFKAJS ?? 100_000);
 const BASE_DIR = settings.EDDY_BENCH_DIR ?? tmpdir();
 const PYTHON = settings.EDDY_BENCH_PYTHON ?? '/usr/bin/python3';
 const KCAT = '/usr/bin/kcat';
-const WRITE_DOCS = settings.EDDY_BENCH_NO_DOCS !== '1';
+// `latency` runs only the kafkajs end-to-end phase (and never writes the docs): for investigating it.
+const ONLY_LATENCY = settings.EDDY_BENCH_ONLY === 'latency';
+const WRITE_DOCS = settings.EDDY_BENCH_NO_DOCS !== '1' && !ONLY_LATENCY;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(ROOT, 'apps/kafka/dist/main.js');
 const DOCS = join(ROOT, 'docs/benchmarks.md');
@@ -66,52 +68,62 @@ def cpu():
     t = os.times()
     return (t.user - t0.user) + (t.system - t0.system)
 if mode == 'produce':
-    size, acks = int(sys.argv[5]), sys.argv[6]
-    p = Producer({'bootstrap.servers': bootstrap, 'acks': acks, 'linger.ms': 5, 'batch.num.messages': 10000,
-                  'batch.size': 1000000, 'queue.buffering.max.messages': 2000000,
-                  'queue.buffering.max.kbytes': 2000000, 'enable.idempotence': False,
-                  'compression.type': 'none', 'message.timeout.ms': 60000})
-    p.list_topics(topic, timeout=10)  # creates the topic (auto-create) before the clock starts
+    size, acks, linger = int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
+    conf = {'bootstrap.servers': bootstrap, 'acks': acks, 'linger.ms': linger, 'batch.num.messages': 10000,
+            'batch.size': 1000000, 'queue.buffering.max.messages': 2000000,
+            'queue.buffering.max.kbytes': 2000000, 'enable.idempotence': False,
+            'compression.type': 'none', 'message.timeout.ms': 60000}
+    Producer(conf).list_topics(topic, timeout=10)  # creates the topic (auto-create) before the clock starts
     value = b'x' * size
-    state = {'ok': 0, 'err': 0, 'first': None}
-    def done(err, msg):
-        if err is None:
-            state['ok'] += 1
-        else:
-            state['err'] += 1
-            if state['first'] is None: state['first'] = str(err)
+    # No per-message delivery callback (a Python call per message costs more than the send): errors come
+    # through error_cb, and after flush() the partition's end offset proves every message was stored.
+    state = {'err': 0, 'first': None}
+    def error(err):
+        state['err'] += 1
+        if state['first'] is None: state['first'] = str(err)
+    p = Producer({**conf, 'error_cb': error})
+    produce = p.produce
     start = time.perf_counter()
     for i in range(n):
-        while True:
-            try:
-                p.produce(topic, value, on_delivery=done)
-                break
-            except BufferError:
-                p.poll(0.005)
+        try:
+            produce(topic, value)
+        except BufferError:
+            p.poll(0.005)
+            produce(topic, value)
+        if i & 8191 == 0: p.poll(0)
     left = p.flush(120)
     seconds = time.perf_counter() - start
-    print(json.dumps({'seconds': seconds, 'ok': state['ok'], 'err': state['err'], 'left': left,
-                      'first': state['first'], 'cpu': cpu()}))
+    cpu_used = cpu()
+    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'bench-check-' + topic})
+    low, high = c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+    c.close()
+    print(json.dumps({'seconds': seconds, 'ok': high - low, 'err': state['err'], 'left': left,
+                      'first': state['first'], 'cpu': cpu_used}))
 else:
     c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'bench-' + topic, 'enable.auto.commit': False,
                   'fetch.max.bytes': 52428800, 'max.partition.fetch.bytes': 10485760,
                   'queued.max.messages.kbytes': 262144, 'enable.partition.eof': False})
-    start = time.perf_counter()
     c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    got, size, err, first, last = 0, 0, 0, None, start
+    # Timed from the first batch on, as kcat's rate is: the steady rate, without connecting and the first fetch.
+    got, size, err, first, start, head = 0, 0, 0, None, None, 0
     while got < n:
         batch = c.consume(10000, 10.0)
         if not batch: break
+        if start is None:
+            start, head = time.perf_counter(), len(batch)
         for m in batch:
-            if m.error() is None:
+            # len(m) is the value's length without copying it into a Python object.
+            e = m.error()
+            if e is None:
                 got += 1
-                size += len(m.value())
+                size += len(m)
             else:
                 err += 1
-                if first is None: first = str(m.error())
+                if first is None: first = str(e)
         last = time.perf_counter()
     c.close()
-    print(json.dumps({'seconds': last - start, 'ok': got, 'bytes': size, 'err': err, 'first': first, 'cpu': cpu()}))
+    seconds = (last - start) * n / (n - head) if start is not None and head < n else float('nan')
+    print(json.dumps({'seconds': seconds, 'ok': got, 'bytes': size, 'err': err, 'first': first, 'cpu': cpu()}))
 `;
 
 interface Row {
@@ -298,8 +310,15 @@ async function python(script: string, args: string[]): Promise<ClientResult> {
   return JSON.parse(line) as ClientResult;
 }
 
+/**
+ * `linger.ms` per message size: 1 MB batches fill at about 10,000 records of 100 B but 1,000 of 1 KiB,
+ * so at 1 KiB a longer linger lets them fill instead of going out part-full every 5 ms.
+ */
+const lingerMs = (size: number): number => (size >= 1024 ? 20 : 5);
+
 async function rdProduce(script: string, broker: BrokerChild, topic: string, n: number, size: number, acks: string) {
-  const r = await python(script, ['produce', broker.bootstrap, topic, String(n), String(size), acks]);
+  const args = ['produce', broker.bootstrap, topic, String(n), String(size), acks, String(lingerMs(size))];
+  const r = await python(script, args);
   if (r.ok !== n) throw new Error(`${r.ok} of ${n} delivered, ${r.err} errors (first: ${r.first}), ${r.left} left`);
   return { seconds: r.seconds, clientCpu: r.cpu };
 }
@@ -311,7 +330,7 @@ async function rdConsume(script: string, broker: BrokerChild, topic: string, n: 
 }
 
 async function kcatProduce(broker: BrokerChild, topic: string, file: string) {
-  const args = ['-P', '-b', broker.bootstrap, '-t', topic, '-X', 'acks=1', '-X', 'linger.ms=5'];
+  const args = ['-P', '-b', broker.bootstrap, '-t', topic, '-X', 'acks=1', '-X', `linger.ms=${lingerMs(1024)}`];
   args.push('-X', 'batch.num.messages=10000', '-X', 'queue.buffering.max.messages=2000000');
   args.push('-X', 'queue.buffering.max.kbytes=2000000', '-l', file);
   const start = performance.now();
@@ -320,24 +339,37 @@ async function kcatProduce(broker: BrokerChild, topic: string, file: string) {
   return { seconds: (performance.now() - start) / 1000 };
 }
 
-async function kcatConsume(broker: BrokerChild, topic: string, n: number, size: number) {
-  const args = ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-o', 'beginning', '-q'];
-  args.push('-X', 'fetch.max.bytes=52428800', '-X', 'topic.auto.offset.reset=earliest');
-  const start = performance.now();
+/**
+ * kcat reading a topic from the beginning, printing only each record's offset (so that the pipe to this
+ * process carries a few bytes a record, not the values). Timed from kcat's first output to its exit:
+ * the steady rate, without the process start, connection and first fetch; the offsets it printed must
+ * be exactly 0 … n - 1.
+ */
+async function kcatConsume(broker: BrokerChild, topic: string, n: number) {
+  const args = ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-o', 'beginning', '-q', '-f', '%o\n'];
+  args.push('-X', 'fetch.max.bytes=52428800', '-X', 'max.partition.fetch.bytes=10485760');
+  args.push('-X', 'topic.auto.offset.reset=earliest');
   const child = spawn(KCAT, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let bytes = 0;
+  let first: { at: number; lines: number } | undefined;
+  let lines = 0;
+  let tail = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
+    const text = tail + chunk.toString();
+    const parts = text.split('\n');
+    tail = parts.pop() ?? '';
+    lines += parts.length;
+    first ??= { at: performance.now(), lines };
   });
   child.stderr.on('data', (chunk: Buffer) => {
     err += chunk.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const seconds = (performance.now() - start) / 1000;
-  // kcat prints each value and a newline.
-  if (code !== 0 || bytes !== n * (size + 1)) throw new Error(`kcat exited ${code}, ${bytes} bytes: ${err.trim()}`);
-  return { seconds };
+  const end = performance.now();
+  if (code !== 0 || lines !== n || first === undefined || first.lines >= n) {
+    throw new Error(`kcat exited ${code}, ${lines} records (${first?.lines ?? 0} in its first output): ${err.trim()}`);
+  }
+  return { seconds: ((end - first.at) / 1000) * (n / (n - first.lines)) };
 }
 
 function kafkaClient(broker: BrokerChild, clientId: string): Kafka {
@@ -547,7 +579,12 @@ async function main(): Promise<void> {
   const script = join(work, 'librdkafka-client.py');
   writeFileSync(script, PYTHON_CLIENT);
   const kcatFile = join(work, 'kcat-1k.txt');
-  writeFileSync(kcatFile, `${'k'.repeat(1023)}\n`.repeat(N1K));
+  // Written in pieces: N1K lines of 1 KiB can be longer than the longest string V8 makes.
+  const kcatLines = Buffer.from(`${'k'.repeat(1023)}\n`.repeat(1000));
+  const kcatFd = openSync(kcatFile, 'w');
+  for (let written = 0; written < N1K; written += 1000)
+    writeSync(kcatFd, kcatLines, 0, Math.min(1000, N1K - written) * 1024);
+  closeSync(kcatFd);
   const mode = 'child process `node apps/kafka/dist/main.js` (eddy-kafka, CommitLog store, 1 partition per topic)';
   process.stderr.write(`broker under test: ${mode}\n`);
   const rows: Row[] = [];
@@ -565,70 +602,96 @@ async function main(): Promise<void> {
     let broker = await BrokerChild.start('async');
     try {
       const rd = 'librdkafka (confluent-kafka)';
-      rows.push(
-        await phase(
-          broker,
-          { phase: 'produce, acks=1, async flush', client: rd, messages: N100, size: 100, target: 600_000 },
-          () => rdProduce(script, broker, 'p100-a1', N100, 100, '1'),
-        ),
-      );
-      rows.push(
-        await phase(broker, { phase: 'produce, acks=-1, async flush', client: rd, messages: N100, size: 100 }, () =>
-          rdProduce(script, broker, 'p100-aall', N100, 100, '-1'),
-        ),
-      );
-      rows.push(
-        await phase(
-          broker,
-          { phase: 'produce, acks=1, async flush', client: rd, messages: N1K, size: 1024, target: 220_000 },
-          () => rdProduce(script, broker, 'p1k-a1', N1K, 1024, '1'),
-        ),
-      );
-      rows.push(
-        await phase(broker, { phase: 'produce, acks=-1, async flush', client: rd, messages: N1K, size: 1024 }, () =>
-          rdProduce(script, broker, 'p1k-aall', N1K, 1024, '-1'),
-        ),
-      );
-      rows.push(
-        await phase(
-          broker,
-          { phase: 'produce, acks=1, async flush', client: 'kcat (librdkafka)', messages: N1K, size: 1024 },
-          () => kcatProduce(broker, 'kcat-1k', kcatFile),
-        ),
-      );
-      rows.push(
-        await phase(broker, { phase: 'consume from the beginning', client: rd, messages: N100, size: 100 }, () =>
-          rdConsume(script, broker, 'p100-a1', N100),
-        ),
-      );
-      rows.push(
-        await phase(
-          broker,
-          { phase: 'consume from the beginning', client: rd, messages: N1K, size: 1024, target: 600_000 },
-          () => rdConsume(script, broker, 'p1k-a1', N1K),
-        ),
-      );
-      rows.push(
-        await phase(
-          broker,
-          { phase: 'consume from the beginning', client: 'kcat (librdkafka)', messages: N1K, size: 1024 },
-          () => kcatConsume(broker, 'kcat-1k', N1K, 1023),
-        ),
-      );
-      rows.push(
-        await phase(
-          broker,
-          { phase: 'produce, acks=-1, `send()` of 1,000 awaited', client: 'kafkajs 2.2.4', messages: NJS, size: 1024 },
-          () => kafkajsProduce(broker, 'js-1k', NJS, 1024),
-        ),
-      );
-      rows.push(
-        await phase(
-          broker,
-          { phase: 'consume (group, `eachBatch`), from the join', client: 'kafkajs 2.2.4', messages: NJS, size: 1024 },
-          () => kafkajsConsume(broker, 'js-1k', NJS),
-        ),
-      );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(
+            broker,
+            { phase: 'produce, acks=1, async flush', client: rd, messages: N100, size: 100, target: 600_000 },
+            () => rdProduce(script, broker, 'p100-a1', N100, 100, '1'),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(broker, { phase: 'produce, acks=-1, async flush', client: rd, messages: N100, size: 100 }, () =>
+            rdProduce(script, broker, 'p100-aall', N100, 100, '-1'),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(
+            broker,
+            { phase: 'produce, acks=1, async flush', client: rd, messages: N1K, size: 1024, target: 220_000 },
+            () => rdProduce(script, broker, 'p1k-a1', N1K, 1024, '1'),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(broker, { phase: 'produce, acks=-1, async flush', client: rd, messages: N1K, size: 1024 }, () =>
+            rdProduce(script, broker, 'p1k-aall', N1K, 1024, '-1'),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(
+            broker,
+            { phase: 'produce, acks=1, async flush', client: 'kcat (librdkafka)', messages: N1K, size: 1024 },
+            () => kcatProduce(broker, 'kcat-1k', kcatFile),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(broker, { phase: 'consume from the beginning', client: rd, messages: N100, size: 100 }, () =>
+            rdConsume(script, broker, 'p100-a1', N100),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(
+            broker,
+            { phase: 'consume from the beginning', client: rd, messages: N1K, size: 1024, target: 600_000 },
+            () => rdConsume(script, broker, 'p1k-a1', N1K),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(
+            broker,
+            {
+              phase: 'consume from the beginning',
+              client: 'kcat (librdkafka)',
+              messages: N1K,
+              size: 1024,
+              target: 600_000,
+            },
+            () => kcatConsume(broker, 'kcat-1k', N1K),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(
+            broker,
+            {
+              phase: 'produce, acks=-1, `send()` of 1,000 awaited',
+              client: 'kafkajs 2.2.4',
+              messages: NJS,
+              size: 1024,
+            },
+            () => kafkajsProduce(broker, 'js-1k', NJS, 1024),
+          ),
+        );
+      if (!ONLY_LATENCY)
+        rows.push(
+          await phase(
+            broker,
+            {
+              phase: 'consume (group, `eachBatch`), from the join',
+              client: 'kafkajs 2.2.4',
+              messages: NJS,
+              size: 1024,
+            },
+            () => kafkajsConsume(broker, 'js-1k', NJS),
+          ),
+        );
       if (broker.died) latency = `not run: ${broker.died}`;
       else {
         try {
@@ -642,6 +705,7 @@ async function main(): Promise<void> {
       await broker.stop();
     }
 
+    if (ONLY_LATENCY) return;
     // --flush sync
     broker = await BrokerChild.start('sync');
     try {
@@ -714,8 +778,8 @@ async function main(): Promise<void> {
   const section = [
     SECTION,
     '',
-    '`npx turbo run build && npx tsx bench/kafka.bench.ts` (`bench/kafka.bench.ts`): the broker under test is a',
-    `${mode}, started with a temporary data directory and a free port, \`--flush async\` (and again \`--flush sync\`), clients on the same machine. librdkafka is confluent-kafka ${'(Python, /usr/bin/python3)'} with acks as shown, \`linger.ms\` 5, \`batch.num.messages\` 10,000, \`batch.size\` 1,000,000, no compression, no idempotence; rates are measured by the client, from the first \`produce()\` to the end of the final \`flush()\` (all deliveries confirmed), and for consumers from \`assign()\` to the last message. MB = 10⁶ bytes of values. Broker CPU is utime + stime of the broker process over the phase (/proc/<pid>/stat).`,
+    "`npm run bench:kafka` (`bench/kafka.bench.ts`, run as `node --initial-old-space-size=256 --import tsx`: the kafkajs clients live in the bench process, and on V8's default ~10 MB heap they ran a full GC every ~0.2 s, 5–14 ms each, which showed in the latency tail): the broker under test is a",
+    `${mode}, started with a temporary data directory and a free port, \`--flush async\` (and again \`--flush sync\`), clients on the same machine. librdkafka is confluent-kafka ${'(Python, /usr/bin/python3)'} with acks as shown, \`linger.ms\` 5 for 100 B and 20 for 1 KiB (1 MB batches fill at ~10,000 records of 100 B but ~1,000 of 1 KiB; kcat the same), \`batch.num.messages\` 10,000, \`batch.size\` 1,000,000, no compression, no idempotence; rates are measured by the client, from the first \`produce()\` to the end of the final \`flush()\` (all deliveries acknowledged; no per-message delivery callback, so the partition's end offset is checked afterwards to equal the count, and any error fails the phase), and for consumers from the first batch received to the last message (\`consume(10000)\`, counting \`len(message)\`; kcat prints only offsets, \`-f '%o\\n'\`, timed from its first output to its exit): the steady rate, without process start, connection and first fetch. MB = 10⁶ bytes of values. Broker CPU is utime + stime of the broker process over the phase (/proc/<pid>/stat).`,
     '',
     `Machine: ${cpu}, ${cpus().length} cores (VM) · Node ${process.version} · load average ${load} at the end · run took ${number(seconds)} s. Raw sequential write (1 GiB, \`fs.writeSync\` of 1 MiB chunks, \`fsync\`), the physical limit: **${number(raw)} MB/s**.`,
     '',

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMessage } from '@eddy/message';
 import { FaultyFileSystem, openCommitLogStore, silentLogger } from '@eddy/store-commitlog';
+import { parsePayload, TOPIC } from '@eddy/workloads';
 import type { Run } from './scenarios.js';
-import { parsePayload, TOPIC } from './workloads.js';
 
 const QUEUES = 4;
 const WRITERS = 4;

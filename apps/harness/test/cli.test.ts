@@ -44,6 +44,31 @@ interface JsonReport {
   report: { ok: boolean; counts: Record<string, number>; stats: { acked: number; received: number } };
 }
 
+/**
+ * The counts the FIFO, delay and transaction workloads inject after the drain (see `checkFeatures`), as
+ * numbers, and the feature checkers' verdict.
+ */
+function featureCounts(report: JsonReport) {
+  const lines = report.injected.map((injection) => injection.what);
+  const numbers = (pattern: RegExp): number[] => {
+    const match = lines.map((line) => pattern.exec(line)).find((found) => found !== null);
+    expect(match, `no injection matches ${pattern}:\n${lines.join('\n')}`).toBeDefined();
+    return match!.slice(1).map(Number);
+  };
+  const [fifoAcked, fifoGroups, fifoReceived] = numbers(/^fifo: (\d+) acked in (\d+) message groups, (\d+) received$/);
+  const [delayAcked, delayReceived] = numbers(/^delay: (\d+) acked, (\d+) received$/);
+  const [committed, aborted, , txnReceived] = numbers(
+    /^transactions: (\d+) committed, (\d+) aborted, (\d+) unknown; (\d+) received$/,
+  );
+  const verdict = lines.find((line) => line.startsWith('feature checkers: '));
+  return {
+    fifo: { acked: fifoAcked!, groups: fifoGroups!, received: fifoReceived! },
+    delay: { acked: delayAcked!, received: delayReceived! },
+    transactions: { committed: committed!, aborted: aborted!, received: txnReceived! },
+    verdict,
+  };
+}
+
 describe('eddy-harness', () => {
   it('lists the scenarios', async () => {
     const { code, stdout } = await harness(['list']);
@@ -81,6 +106,18 @@ describe('eddy-harness', () => {
     expect(report).toMatchObject({ scenario: 'smoke', ok: true, report: { ok: true } });
     expect(report.report.stats.acked).toBeGreaterThan(0);
     expect(report.report.stats.received).toBeGreaterThanOrEqual(report.report.stats.acked);
+    // The group-order, delay and transaction checkers had something to judge, and found nothing.
+    const features = featureCounts(report);
+    expect(features.verdict, ran.stdout).toBe('feature checkers: ok');
+    expect(features.fifo.acked).toBeGreaterThan(0);
+    expect(features.fifo.groups).toBeGreaterThan(1);
+    expect(features.fifo.received).toBeGreaterThanOrEqual(features.fifo.acked);
+    expect(features.delay.acked).toBeGreaterThan(0);
+    expect(features.delay.received).toBeGreaterThanOrEqual(features.delay.acked);
+    // Seed 7 aborts the first transaction and commits the second.
+    expect(features.transactions.committed).toBeGreaterThan(0);
+    expect(features.transactions.aborted).toBeGreaterThan(0);
+    expect(features.transactions.received).toBeGreaterThan(0);
   });
 
   it('loses no acked message when the broker is killed during produce', async () => {
@@ -92,5 +129,10 @@ describe('eddy-harness', () => {
     expect(report.injected.map((injection) => injection.what).join('\n')).toContain('kill -9');
     expect(report.report.stats.acked).toBeGreaterThan(0);
     expect(report.report.counts.lost, ran.stdout).toBe(0);
+    const features = featureCounts(report);
+    expect(features.fifo.acked + features.delay.acked + features.transactions.committed).toBeGreaterThan(0);
+    // Whatever else they found, the feature checkers lost no acked message of a committed transaction or topic.
+    expect(features.verdict, ran.stdout).toMatch(/^feature checkers: /);
+    expect(features.verdict, ran.stdout).not.toMatch(/\blost\b/);
   });
 });

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { createBroker } from '@eddy/broker';
-import { startKafkaGateway } from '@eddy/gateway-kafka';
+import { kafkaRecordBatchDecoder, startKafkaGateway } from '@eddy/gateway-kafka';
 import type { Logger } from '@eddy/message';
 import type { MessageStore } from '@eddy/store';
 import type { KafkaServerConfig } from './config.js';
@@ -18,7 +18,12 @@ async function openStore(config: KafkaServerConfig, logger: Logger): Promise<Mes
   switch (config.store) {
     case 'commitlog': {
       const { openCommitLogStore } = await import('@eddy/store-commitlog');
-      return openCommitLogStore({ dir: join(dir, 'commitlog'), ...common, logger });
+      return openCommitLogStore({
+        dir: join(dir, 'commitlog'),
+        ...common,
+        logger,
+        batchDecoders: [kafkaRecordBatchDecoder],
+      });
     }
     case 'lmdb': {
       const { openLmdbStore } = await import('@eddy/store-lmdb');

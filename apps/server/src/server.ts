@@ -2,10 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MetricsRegistry, startAdminHttp } from '@eddy/admin-http';
 import { BrokerConfigSchema, createBroker } from '@eddy/broker';
-import { startKafkaGateway } from '@eddy/gateway-kafka';
+import { kafkaRecordBatchDecoder, startKafkaGateway } from '@eddy/gateway-kafka';
 import { startRocketMqGateway } from '@eddy/gateway-rocketmq';
 import type { TopicConfig } from '@eddy/message';
-import { BrokerRegistrar, startNameServer } from '@eddy/name-server';
+import { BrokerRegistrar, startNameServer, TopicRouteClient } from '@eddy/name-server';
 import type { MessageStore } from '@eddy/store';
 import { z } from 'zod';
 import type { ServerConfig } from './config.js';
@@ -33,7 +33,12 @@ async function openStore(config: ServerConfig, logger: ServerLogger): Promise<Me
   switch (config.store) {
     case 'commitlog': {
       const { openCommitLogStore } = await import('@eddy/store-commitlog');
-      return openCommitLogStore({ dir: join(dataDir, 'commitlog'), ...common, logger });
+      return openCommitLogStore({
+        dir: join(dataDir, 'commitlog'),
+        ...common,
+        logger,
+        batchDecoders: [kafkaRecordBatchDecoder],
+      });
     }
     case 'lmdb': {
       const { openLmdbStore } = await import('@eddy/store-lmdb');
@@ -108,11 +113,13 @@ export async function startServer(config: ServerConfig, logger: ServerLogger): P
 
     const advertisedHost =
       config.advertisedHost ?? (['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host);
+    const routes = namesrv.length > 0 ? new TopicRouteClient({ nameServers: namesrv }) : undefined;
     const gateway = await startRocketMqGateway({
       broker,
       host: config.host,
       port: config.grpcPort,
       advertisedHost,
+      clusterRoute: routes && ((topic) => routes.routeOf(topic)),
       logger: logger.child('gateway-rocketmq'),
       observe: (rpc, durationMs, code) => metrics.observeRpc(rpc, durationMs, code),
     });
@@ -141,6 +148,7 @@ export async function startServer(config: ServerConfig, logger: ServerLogger): P
       storeSizeBytes: config.store === 'memory' ? undefined : () => directorySize(dataDir),
     });
     closers.push({ part: 'admin HTTP', close: () => http.close() });
+    const httpEndpoint = `${advertisedHost}:${http.port}`;
 
     let nameServers = namesrv;
     if (nameServers.length === 0) {
@@ -179,7 +187,7 @@ export async function startServer(config: ServerConfig, logger: ServerLogger): P
           brokerName: config.brokerName,
           brokerId: 0,
           address: gateway.endpoint,
-          endpoints: { grpc: gateway.endpoint },
+          endpoints: { grpc: gateway.endpoint, kafka: `${advertisedHost}:${kafka.port}`, http: httpEndpoint },
           dataVersion: { ...dataVersion },
           // Exactly the registered fields: the name server's schema is strict.
           topics: topics.map(({ name, readQueueNums, writeQueueNums, perm, messageType, retentionMs }) => {

@@ -7,6 +7,7 @@ import {
   type DelayLevelScheduler,
   decodeReceiptHandle,
   type LongPollRegistry,
+  type LongPollWait,
   type OffsetAdmin,
   type PopResult,
   type PopService,
@@ -16,6 +17,7 @@ import {
   type RetryService,
   type TimerScheduler,
   type TransactionService,
+  type WatchedQueue,
 } from '@eddy/consume';
 import {
   type Clock,
@@ -26,7 +28,7 @@ import {
   type StoredMessage,
   type TopicConfig,
 } from '@eddy/message';
-import type { AppendResult, MessageStore } from '@eddy/store';
+import type { AppendResult, EncodedBatch, MessageStore } from '@eddy/store';
 import type { ClientContext } from './client-context.js';
 import type { BrokerConfig } from './config.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -160,6 +162,25 @@ export class BrokerKernel implements Broker {
   }
 
   async appendBatch(topic: string, queueId: number, messages: readonly Message[]): Promise<AppendResult> {
+    const name = await this.#writableQueue(topic, queueId);
+    const result = await this.#parts.pulls.appendAndNotify(name, queueId, messages);
+    for (const message of messages) this.#parts.meter.countIn(name, message);
+    return result;
+  }
+
+  waitForAppend(queues: readonly WatchedQueue[], timeoutMs: number): LongPollWait {
+    return this.#parts.longPoll.register(queues, timeoutMs);
+  }
+
+  async appendEncodedBatch(topic: string, queueId: number, batch: EncodedBatch): Promise<AppendResult> {
+    const name = await this.#writableQueue(topic, queueId);
+    const result = await this.#parts.pulls.appendEncodedAndNotify(name, queueId, batch);
+    this.#parts.meter.countBatchIn(name, batch.count, batch.bytes.byteLength);
+    return result;
+  }
+
+  /** The topic's name when `queueId` is one of its write queues and it accepts writes; throws otherwise. */
+  async #writableQueue(topic: string, queueId: number): Promise<string> {
     const config = await this.topics.resolve(topic, { autoCreate: false });
     if ((config.perm & Permission.WRITE) === 0) {
       throw new EddyError('PERMISSION_DENIED', `topic '${config.name}' does not accept writes (perm ${config.perm})`, {
@@ -172,9 +193,7 @@ export class BrokerKernel implements Broker {
         `queue ${String(queueId)} is not a write queue of topic '${config.name}'; it has ${config.writeQueueNums}`,
       );
     }
-    const result = await this.#parts.pulls.appendAndNotify(config.name, queueId, messages);
-    for (const message of messages) this.#parts.meter.countIn(config.name, message);
-    return result;
+    return config.name;
   }
 
   async endTransaction(request: {

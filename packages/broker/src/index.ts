@@ -12,6 +12,14 @@
  * @packageDocumentation
  */
 
+// The encoded-batch part of the storage contract, for fronts that may depend on the broker but not the store.
+export {
+  type EncodedBatch,
+  type EncodedBatchStore,
+  type ReadEncodedResult,
+  type StoredEntry,
+  supportsEncodedBatches,
+} from '@eddy/store';
 export { type BrokerConfig, BrokerConfigSchema } from './config.js';
 export { createBroker } from './create-broker.js';
 export type { InProcessPushConsumerOptions } from './in-process-push-consumer.js';

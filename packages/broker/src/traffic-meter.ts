@@ -22,6 +22,13 @@ export class TrafficMeter {
     counters.bytesIn += message.body.byteLength;
   }
 
+  /** Counts an encoded batch of `count` messages, `bytes` long, received for `topic`. */
+  countBatchIn(topic: string, count: number, bytes: number): void {
+    const counters = this.#counters(topic);
+    counters.messagesIn += count;
+    counters.bytesIn += bytes;
+  }
+
   /** Counts messages handed to consumers of `topic`. */
   countOut(topic: string, messages: readonly Message[]): void {
     if (messages.length === 0) return;

@@ -4,15 +4,17 @@ import type {
   ConsumerGroupRegistry,
   ConsumerOffsetStore,
   FilterExpression,
+  LongPollWait,
   OffsetAdmin,
   PopResult,
   PullRequest,
   PullResult,
   PushConsumer,
   PushConsumerOptions,
+  WatchedQueue,
 } from '@eddy/consume';
 import type { Clock, Logger, Message, MessageInit, StoredMessage, TopicConfig, TopicMessageType } from '@eddy/message';
-import type { AppendResult, MessageStore } from '@eddy/store';
+import type { AppendResult, EncodedBatch, MessageStore } from '@eddy/store';
 import type { BrokerConfig } from './config.js';
 
 /** What {@link createBroker} needs: the configuration plus what code injects. */
@@ -323,6 +325,19 @@ export interface Broker {
    * @throws `UNKNOWN_TOPIC`, `PERMISSION_DENIED`, `INVALID_ARGUMENT`, and what `store.append` throws.
    */
   appendBatch(topic: string, queueId: number, messages: readonly Message[]): Promise<AppendResult>;
+  /**
+   * Waits up to `timeoutMs` for an append to any of `queues` by any path (RocketMQ sends, Kafka
+   * produces, schedulers' deliveries, `appendBatch`): what a front's long poll holds on. Register before
+   * reading and cancel when the read finds data, so that an append in between is not missed.
+   */
+  waitForAppend(queues: readonly WatchedQueue[], timeoutMs: number): LongPollWait;
+  /**
+   * Like {@link Broker.appendBatch} for a front's encoded batch, stored as one entry (see
+   * `EncodedBatchStore` of `@eddy/store`); only when `supportsEncodedBatches(broker.store)`.
+   *
+   * @throws `UNSUPPORTED` when the store cannot keep encoded batches, and what `appendBatch` throws.
+   */
+  appendEncodedBatch(topic: string, queueId: number, batch: EncodedBatch): Promise<AppendResult>;
   /** Commits or rolls back a half message, exactly once. */
   endTransaction(request: {
     readonly transactionId: string;

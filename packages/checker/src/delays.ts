@@ -4,6 +4,7 @@ import type { HistoryIndex } from './history-index.js';
 /**
  * early-delivery / late-delivery: the first receive of a delayed message in each group came before `deliverAt`,
  * or after `deliverAt + toleranceMs`. Redeliveries are not judged: a consumer crash may legitimately delay them.
+ * Nor are receives marked `redelivery` judged late (only early): their first delivery may have died with a broker.
  */
 export function checkDelays(index: HistoryIndex, toleranceMs: number, log: AnomalyLog): void {
   const { receives, firstInGroup, sendOf, receiveMessage } = index;
@@ -19,7 +20,7 @@ export function checkDelays(index: HistoryIndex, toleranceMs: number, log: Anoma
         () =>
           `group ${receive.consumerGroup} received it at ${receive.time}, ${deliverAt - receive.time} ms before deliverAt ${deliverAt}`,
       );
-    } else if (receive.time > deliverAt + toleranceMs) {
+    } else if (receive.time > deliverAt + toleranceMs && receive.redelivery !== true) {
       log.add(
         'late-delivery',
         receive.id,

@@ -38,6 +38,11 @@ export interface ReceiveEvent {
   offset: number;
   group?: string;
   consumerGroup: string;
+  /**
+   * The broker said it delivered this message before (a RocketMQ delivery attempt above 1), even if this
+   * session never saw it: e.g. its first delivery was lost with a killed broker. Exempt from session order.
+   */
+  redelivery?: boolean;
 }
 
 /** How a transaction ended, as its producer saw it. */

@@ -6,15 +6,17 @@ const SEPARATOR = '\u0000';
 
 /**
  * queue-order, consumer side: within one consumer session (client) and one (topic, queue), the offsets of first
- * receives in the group never go backwards. Redeliveries are exempt: rewinding to the committed offset after a
- * rebalance or crash is at-least-once working as designed (duplicates are judged separately).
+ * receives in the group never go backwards. Redeliveries are exempt — receives of a message the group got before,
+ * and receives the broker marks as redelivered (`redelivery`): rewinding to the committed offset after a rebalance
+ * or crash, or a message whose invisible time ran out after its first delivery died with a killed broker, is
+ * at-least-once working as designed (duplicates are judged separately).
  */
 export function checkSessionOrder(index: HistoryIndex, log: AnomalyLog): void {
   const { receives, firstInGroup } = index;
   const highest = new Map<string, number>();
   for (let i = 0; i < receives.length; i++) {
-    if (firstInGroup[i] === 0) continue;
     const receive = receives[i]!;
+    if (firstInGroup[i] === 0 || receive.redelivery === true) continue;
     const key =
       receive.consumerGroup + SEPARATOR + receive.client + SEPARATOR + receive.topic + SEPARATOR + receive.queue;
     const previous = highest.get(key);
@@ -103,8 +105,8 @@ export function checkGroupOrder(index: HistoryIndex, log: AnomalyLog): void {
   const { receives, firstInGroup, receiveMessage } = index;
   const highest = new Map<string, number>();
   for (let i = 0; i < receives.length; i++) {
-    if (firstInGroup[i] === 0) continue;
     const receive = receives[i]!;
+    if (firstInGroup[i] === 0 || receive.redelivery === true) continue;
     const send = orderedSend(index, receiveMessage[i]!);
     const group = send?.group ?? receive.group;
     if (send === undefined || group === undefined) continue;

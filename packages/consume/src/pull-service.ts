@@ -1,5 +1,11 @@
 import { type Clock, EddyError, type Message, type StoredMessage } from '@eddy/message';
-import type { AppendResult, MessageStore, ReadResult } from '@eddy/store';
+import {
+  type AppendResult,
+  type EncodedBatch,
+  type MessageStore,
+  type ReadResult,
+  supportsEncodedBatches,
+} from '@eddy/store';
 import type { LongPollRegistry } from './long-poll.js';
 
 /**
@@ -129,6 +135,21 @@ export class PullService {
   /** Appends to the store, then wakes the requests held on the queue. */
   async appendAndNotify(topic: string, queueId: number, messages: readonly Message[]): Promise<AppendResult> {
     const result = await this.#store.append(topic, queueId, messages);
+    this.#longPoll.notify(topic, queueId);
+    return result;
+  }
+
+  /**
+   * Appends an encoded batch as one entry (see `EncodedBatchStore`), then wakes the requests held on the queue.
+   *
+   * @throws `UNSUPPORTED` when the store cannot keep encoded batches.
+   */
+  async appendEncodedAndNotify(topic: string, queueId: number, batch: EncodedBatch): Promise<AppendResult> {
+    const store = this.#store;
+    if (!supportsEncodedBatches(store)) {
+      throw new EddyError('UNSUPPORTED', `the ${store.engine} store does not keep encoded batches`);
+    }
+    const result = await store.appendEncoded(topic, queueId, batch);
     this.#longPoll.notify(topic, queueId);
     return result;
   }

@@ -1,6 +1,6 @@
-import { decodeRecordBatches, encodeRecordBatch } from '@eddy/protocol-kafka';
+import { decodeRecordBatches, encodeRecordBatch, recordBatchSpans } from '@eddy/protocol-kafka';
 import { describe, expect, it } from 'vitest';
-import { batchSpans, type CachedBatch, ProducedBatchCache, patchedBatch } from './batch-cache.js';
+import { type CachedBatch, ProducedBatchCache, patchedBatch } from './batch-cache.js';
 
 const batch = (baseOffset: number, count: number, size = 100): CachedBatch => ({
   baseOffset,
@@ -106,7 +106,7 @@ describe('ProducedBatchCache', () => {
     const one = encodeRecordBatch({ partitionLeaderEpoch: 7, records: [{ value: new Uint8Array([1]) }] });
     const two = encodeRecordBatch({ records: [{ value: new Uint8Array([2]) }, { value: new Uint8Array([3]) }] });
     const records = new Uint8Array([...one, ...two]);
-    const spans = batchSpans(records);
+    const spans = recordBatchSpans(records);
     expect(spans).toEqual([
       { start: 0, end: one.length },
       { start: one.length, end: one.length + two.length },

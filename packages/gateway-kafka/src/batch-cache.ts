@@ -47,20 +47,6 @@ export function patchedBatch(records: Uint8Array, start: number, end: number, ba
   return bytes;
 }
 
-/** [start, end) of each batch in concatenated v2 batches already validated by `decodeRecordBatches`. */
-export function batchSpans(records: Uint8Array): { start: number; end: number }[] {
-  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
-  const spans: { start: number; end: number }[] = [];
-  let at = 0;
-  while (at + 12 <= records.length) {
-    const end = at + 12 + view.getInt32(at + 8);
-    if (end > records.length) break;
-    spans.push({ start: at, end });
-    at = end;
-  }
-  return spans;
-}
-
 /** The bounded cache of produced batches; see {@link CachedBatch}. */
 export class ProducedBatchCache {
   readonly maxBytes: number;

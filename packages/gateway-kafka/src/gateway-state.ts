@@ -1,4 +1,4 @@
-import type { RecordBatch } from '@eddy/protocol-kafka';
+import type { RecordBatchHeader } from '@eddy/protocol-kafka';
 import type { AppendSignals } from './append-signals.js';
 import type { ProducedBatchCache } from './batch-cache.js';
 
@@ -54,15 +54,21 @@ export interface KafkaGatewayState {
   readonly batches?: ProducedBatchCache;
 }
 
+/** The header fields of a produced batch that idempotence needs (a decoded batch or a scan has them). */
+export type ProducedBatchHeader = Pick<
+  RecordBatchHeader,
+  'producerId' | 'producerEpoch' | 'baseSequence' | 'lastOffsetDelta'
+>;
+
 /** Idempotent-producer bookkeeping per (producer, partition). */
 export interface ProducerStateManager {
   /** Before appending a batch whose producerId ≥ 0: a duplicate of one of the last 5 batches → its original base offset; a sequence gap → OUT_OF_ORDER_SEQUENCE_NUMBER; an old epoch → INVALID_PRODUCER_EPOCH. */
   checkBatch(
     topic: string,
     partition: number,
-    batch: RecordBatch,
+    batch: ProducedBatchHeader,
   ): { status: 'append' } | { status: 'duplicate'; baseOffset: number } | { status: 'error'; errorCode: number };
-  recordAppended(topic: string, partition: number, batch: RecordBatch, baseOffset: number): void;
+  recordAppended(topic: string, partition: number, batch: ProducedBatchHeader, baseOffset: number): void;
 }
 
 /** Transaction state the Produce and Fetch paths consult. */

@@ -1,8 +1,8 @@
 import type { Broker } from '@eddy/broker';
 import type { StoredMessage } from '@eddy/message';
-import { KafkaErrorCode, type RecordBatch } from '@eddy/protocol-kafka';
+import { KafkaErrorCode } from '@eddy/protocol-kafka';
 import { z } from 'zod';
-import type { ProducerStateManager } from './gateway-state.js';
+import type { ProducedBatchHeader, ProducerStateManager } from './gateway-state.js';
 import { KafkaProperty } from './record-mapping.js';
 import { decodeJson, encodeJson } from './txn-json.js';
 
@@ -49,7 +49,7 @@ export function nextSequence(sequence: number): number {
 }
 
 /** The sequence of the last record of a batch (sequences wrap, offsets do not). */
-export function lastSequenceOf(batch: Pick<RecordBatch, 'baseSequence' | 'lastOffsetDelta'>): number {
+export function lastSequenceOf(batch: Pick<ProducedBatchHeader, 'baseSequence' | 'lastOffsetDelta'>): number {
   return (batch.baseSequence + batch.lastOffsetDelta) % (MAX_SEQUENCE + 1);
 }
 
@@ -117,7 +117,7 @@ export class KafkaProducerStateManager implements ProducerStateManager {
   checkBatch(
     topic: string,
     partition: number,
-    batch: RecordBatch,
+    batch: ProducedBatchHeader,
   ): { status: 'append' } | { status: 'duplicate'; baseOffset: number } | { status: 'error'; errorCode: number } {
     if (batch.producerId < 0n || batch.baseSequence < 0) return { status: 'append' };
     const state = this.#partitions.get(keyOf(topic, partition))?.get(batch.producerId);
@@ -143,7 +143,7 @@ export class KafkaProducerStateManager implements ProducerStateManager {
     return { status: 'append' };
   }
 
-  recordAppended(topic: string, partition: number, batch: RecordBatch, baseOffset: number): void {
+  recordAppended(topic: string, partition: number, batch: ProducedBatchHeader, baseOffset: number): void {
     if (batch.producerId < 0n || batch.baseSequence < 0) return;
     const state = this.#stateOf(topic, partition, batch.producerId, batch.producerEpoch);
     state.ranges.push({ firstSeq: batch.baseSequence, lastSeq: lastSequenceOf(batch), baseOffset });

@@ -4,7 +4,7 @@ import {
   encodeRecordBatches,
   type KafkaRecord,
   type KafkaRecordInit,
-  type RecordBatch,
+  type RecordBatchHeader,
   type RecordBatchInit,
 } from '@eddy/protocol-kafka';
 
@@ -54,12 +54,46 @@ const toBase64 = (bytes: Uint8Array): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 const fromBase64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
 
+/** The message fields a Kafka record maps to; the rest are a new message's defaults. */
+type RecordFields = Pick<Message, 'body' | 'keys' | 'tag' | 'properties' | 'bornTimestamp'>;
+
+/** A record of a stored batch as a message, without what the store assigns (topic, message id). */
+export type DecodedKafkaRecord = Omit<Message, 'topic' | 'messageId'>;
+
 /**
  * The Eddy message for record `index` of a produced batch (one record = one message, at the same queue
  * offset): value → body, key → `keys[0]`, headers → properties, `rocketmq.tag` → tag, record timestamp
  * → `bornTimestamp`, producer id / epoch / sequence / transactional flag → `__KAFKA_*` properties.
  */
-export function recordToMessage(topic: string, batch: RecordBatch, record: KafkaRecord, index: number): Message {
+export function recordToMessage(topic: string, batch: RecordBatchHeader, record: KafkaRecord, index: number): Message {
+  return createMessage({ topic, ...recordFields(batch, record, index) });
+}
+
+/**
+ * Record `index` of a stored batch as {@link recordToMessage} maps it, minus topic and message id
+ * (the store has them): what the stored-batch decoder gives the RocketMQ side.
+ */
+export function recordToDecoded(batch: RecordBatchHeader, record: KafkaRecord, index: number): DecodedKafkaRecord {
+  const { body, keys, tag, properties, bornTimestamp } = recordFields(batch, record, index);
+  return {
+    body,
+    keys,
+    tag,
+    properties,
+    bornTimestamp,
+    bornHost: '',
+    producerGroup: undefined,
+    messageGroup: undefined,
+    deliveryTimestamp: undefined,
+    transaction: 'none',
+    reconsumeTimes: 0,
+  };
+}
+
+// The one mapping of a record to message fields. The keys and tags a Produce hands the store with an
+// encoded batch (scanRecordBatch) must match what this gives: UTF-8 key → keys, first non-null
+// `rocketmq.tag` header value that is UTF-8 → tag.
+function recordFields(batch: RecordBatchHeader, record: KafkaRecord, index: number): RecordFields {
   const properties: Record<string, string> = {};
   let keys: string[] = [];
   if (record.key !== null) {
@@ -107,15 +141,14 @@ export function recordToMessage(topic: string, batch: RecordBatch, record: Kafka
   if (batch.isTransactional) properties[KafkaProperty.TRANSACTIONAL] = '1';
 
   const timestamp = Number(batch.baseTimestamp + record.timestampDelta);
-  return createMessage({
-    topic,
+  return {
     body: record.value ?? EMPTY,
     keys,
     tag,
     properties,
     // Kafka's "no timestamp" (-1) cannot be stored; 0 makes the way back use the store time.
     bornTimestamp: Number.isSafeInteger(timestamp) && timestamp > 0 ? timestamp : 0,
-  });
+  };
 }
 
 /** A transaction marker for `topic`: a message with `__KAFKA_CONTROL` and the producer's id and epoch, empty body. */

@@ -156,6 +156,24 @@ describe('KafkaTransactionCoordinator', () => {
     expect(await coordinator.endTransaction('tx', pid, epoch, false)).toBe(E.INVALID_TXN_STATE);
   });
 
+  it('keeps a partition open from AddPartitionsToTxn on, before the produce path records its first append', async () => {
+    const { producerId: pid, producerEpoch: epoch } = await init(coordinator, 'tx');
+    await store.append('t', 0, [controlMessage('t', 99n, 0, 'commit', 0)]);
+    await coordinator.addPartitions('tx', pid, epoch, [{ name: 't', partitions: [0] }]);
+    // Another producer's record lands first, then the transaction's: readable in the store before the
+    // produce path gets to recordTransactionalAppend. A read_committed fetch must stop before both.
+    await store.append('t', 0, [controlMessage('t', 98n, 0, 'commit', 0)]);
+    await store.append('t', 0, [controlMessage('t', 97n, 0, 'commit', 0)]);
+    expect(coordinator.lastStableOffset('t', 0, 3)).toBe(1);
+    // Its first append says where it really starts: the other producer's record becomes readable.
+    coordinator.recordTransactionalAppend('t', 0, pid, 2);
+    expect(coordinator.lastStableOffset('t', 0, 3)).toBe(2);
+    coordinator.recordTransactionalAppend('t', 0, pid, 5);
+    expect(coordinator.lastStableOffset('t', 0, 6)).toBe(2);
+    expect(await coordinator.endTransaction('tx', pid, epoch, false)).toBe(E.NONE);
+    expect(coordinator.lastStableOffset('t', 0, 7)).toBe(7);
+  });
+
   it('aborts: the range is listed for read_committed fetches and pending offsets are dropped', async () => {
     const { producerId: pid, producerEpoch: epoch } = await init(coordinator, 'tx');
     await coordinator.addPartitions('tx', pid, epoch, [{ name: 't', partitions: [0] }]);
@@ -246,27 +264,49 @@ describe('KafkaTransactionCoordinator', () => {
 });
 
 describe('KafkaTransactionCoordinator after a restart (CommitLog store)', () => {
+  const opener = (temp: { path: string }, clock: FakeClock) => async () => {
+    const store = await openCommitLogStore({
+      dir: temp.path,
+      clock,
+      segmentSize: 1024 * 1024,
+      maxBodySize: 64 * 1024,
+      diskMaxUsedRatio: 1,
+    });
+    const broker = createBroker({ store, clock });
+    await broker.start();
+    const state = await openTransactionState({ broker, transactionMaxTimeoutMs: MAX_TIMEOUT });
+    return { store, broker, ...state };
+  };
+  const shut = async (opened: Awaited<ReturnType<ReturnType<typeof opener>>>) => {
+    await opened.transactions.close();
+    await opened.broker.close();
+    await opened.store.close();
+  };
+
+  it('an abort after a restart lists the aborted range even though the first offset was lost', async () => {
+    const temp = await makeTempDir('kafka-txn');
+    const open = opener(temp, new FakeClock());
+    try {
+      let opened = await open();
+      await opened.broker.topics.create({ name: 't', queueCount: 1 });
+      const a = await init(opened.transactions, 'a');
+      await opened.transactions.addPartitions('a', a.producerId, a.producerEpoch, [{ name: 't', partitions: [0] }]);
+      await produceTransactional(opened.broker, opened.producers, opened.transactions, 0, a.producerId, 0, 0, 2);
+      await shut(opened);
+      opened = await open();
+      expect(await opened.transactions.endTransaction('a', a.producerId, 0, false)).toBe(E.NONE);
+      expect(opened.transactions.abortedTransactions('t', 0, 0, 3)).toEqual([
+        { producerId: a.producerId, firstOffset: 0n },
+      ]);
+      await shut(opened);
+    } finally {
+      await temp.remove();
+    }
+  });
+
   it('keeps open transactions open and completes prepared ones with exactly one marker', async () => {
     const temp = await makeTempDir('kafka-txn');
-    const clock = new FakeClock();
-    const open = async () => {
-      const store = await openCommitLogStore({
-        dir: temp.path,
-        clock,
-        segmentSize: 1024 * 1024,
-        maxBodySize: 64 * 1024,
-        diskMaxUsedRatio: 1,
-      });
-      const broker = createBroker({ store, clock });
-      await broker.start();
-      const state = await openTransactionState({ broker, transactionMaxTimeoutMs: MAX_TIMEOUT });
-      return { store, broker, ...state };
-    };
-    const shut = async (opened: Awaited<ReturnType<typeof open>>) => {
-      await opened.transactions.close();
-      await opened.broker.close();
-      await opened.store.close();
-    };
+    const open = opener(temp, new FakeClock());
     try {
       let opened = await open();
       await opened.broker.topics.create({ name: 't', queueCount: 1 });

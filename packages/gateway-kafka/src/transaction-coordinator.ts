@@ -309,13 +309,11 @@ export class KafkaTransactionCoordinator implements TransactionCoordinator {
         for (const partition of partitions) {
           if (record.partitions.some((p) => p.topic === name && p.partition === partition)) continue;
           const range = await this.#broker.store.queueRange(name, partition);
-          record.partitions.push({
-            topic: name,
-            partition,
-            addedAt: range?.maxOffset ?? 0,
-            firstOffset: null,
-            markerFrom: null,
-          });
+          const addedAt = range?.maxOffset ?? 0;
+          record.partitions.push({ topic: name, partition, addedAt, firstOffset: null, markerFrom: null });
+          // Open from here at once: the transaction's first append becomes readable before the produce
+          // path can call recordTransactionalAppend, and a read_committed fetch in between must not see it.
+          this.#markOpen(record, name, partition, addedAt, true);
         }
       }
       await this.#persist(record);
@@ -449,10 +447,13 @@ export class KafkaTransactionCoordinator implements TransactionCoordinator {
     const entry = record.partitions.find((p) => p.topic === topic && p.partition === partition);
     if (entry === undefined) return;
     if (entry.firstOffset === null || firstOffset < entry.firstOffset) {
+      // The first append moves the open mark from `addedAt` up to where the transaction really starts
+      // (what lies between is other producers'); later ones can only lower it.
+      const first = entry.firstOffset === null;
       entry.firstOffset = firstOffset;
       // The first offset is kept in memory at once and stored with the next state write; until then a
       // restart falls back to `addedAt`, which is lower, so never wrong.
-      this.#markOpen(record, topic, partition, firstOffset, true);
+      this.#markOpen(record, topic, partition, firstOffset, !first);
     }
   }
 
@@ -545,8 +546,11 @@ export class KafkaTransactionCoordinator implements TransactionCoordinator {
         this.#onAppended(topic, partition.partition);
       }
       this.#producers.recordMarker(topic, partition.partition, producerId, record.producerEpoch);
-      const firstOffset = partition.firstOffset ?? (recovering ? partition.addedAt : null);
-      if (kind === 'abort' && firstOffset !== null && firstOffset < markerOffset) {
+      // Without a first offset (none written here, or the broker restarted before the state write that
+      // would have kept it) the range starts where the partition joined: lower, so never wrong, since a
+      // read_committed reader drops only this producer's batches within it.
+      const firstOffset = partition.firstOffset ?? partition.addedAt;
+      if (kind === 'abort' && firstOffset < markerOffset) {
         const value = { producerId: record.producerId, firstOffset, lastOffset: markerOffset };
         abortedWrites.push({
           key: abortedKey(topic, partition.partition, markerOffset),

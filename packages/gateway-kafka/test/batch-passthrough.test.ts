@@ -114,12 +114,14 @@ function kcat(args: readonly string[], input = ''): Promise<string> {
 const offsetsAndValues = (count: number, value: (index: number) => string): [number, string][] =>
   Array.from({ length: count }, (_, index) => [index, value(index)]);
 
+// The gateway's own cache of produced batches, used over stores that keep messages only (the memory
+// engine); test/encoded-batches.test.ts covers a store that keeps the batches itself.
 describe('produced batches served as they came', () => {
   let fixture: KafkaFixture;
   let restarted: KafkaGateway | undefined;
 
   beforeEach(async () => {
-    fixture = await kafkaFixture({ engine: 'commitlog' });
+    fixture = await kafkaFixture({ engine: 'memory' });
     restarted = undefined;
   });
   afterEach(async () => {
@@ -308,7 +310,8 @@ describe.skipIf(!existsSync(KCAT))('kcat lz4 batches served as they came', () =>
     const lines = Array.from({ length: 50 }, (_, index) => `line-${index}-${'y'.repeat(index)}`);
     await kcat(['-b', fixture.bootstrap, '-P', '-t', 'lz', '-z', 'lz4'], `${lines.join('\n')}\n`);
     const fetched = await rawFetch(fixture.gateway.port, 'lz', 0);
-    expect(new Set(fetched.batches.map((batch) => batch.compression))).toEqual(new Set(['lz4']));
+    // librdkafka sends a batch uncompressed when lz4 would not make it smaller (a lone short line).
+    expect(fetched.batches.map((batch) => batch.compression)).toContain('lz4');
     expect(fetched.records).toEqual(lines.map((line, index) => [index, line]));
     const out = await kcat(['-b', fixture.bootstrap, '-C', '-t', 'lz', '-o', 'beginning', '-e', '-f', '%o %s\\n']);
     expect(out.trim().split('\n')).toEqual(lines.map((line, index) => `${index} ${line}`));

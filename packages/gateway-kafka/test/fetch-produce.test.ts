@@ -1,3 +1,4 @@
+import { createMessage } from '@eddy/message';
 import {
   apiVersionsCodec,
   decodeRecordBatches,
@@ -55,12 +56,13 @@ const produce = (topic: string, records: Uint8Array, acks = 1, partition = 0) =>
   topics: [{ name: topic, partitions: [{ index: partition, records }] }],
 });
 
-describe('Kafka APIs over the wire', () => {
+// On both kinds of store: records kept as messages (memory), batches kept as they came (CommitLog).
+describe.each(['memory', 'commitlog'] as const)('Kafka APIs over the wire (%s)', (engine) => {
   let fixture: KafkaFixture;
   let client: ProtocolClient;
 
   beforeEach(async () => {
-    fixture = await kafkaFixture({ config: { maxMessageBytes: 4096 } });
+    fixture = await kafkaFixture({ engine, config: { maxMessageBytes: 4096 } });
     client = await protocolClient(fixture.gateway.port);
     await fixture.broker.topics.create({ name: 't', queueCount: 2 });
   });
@@ -200,6 +202,16 @@ describe('Kafka APIs over the wire', () => {
     } finally {
       other.close();
     }
+  }, 20_000);
+
+  it('holds a fetch until a message arrives by another path (a RocketMQ-side send), and answers it with it', async () => {
+    // A minute of max_wait: only the send wakes it within the test's time.
+    const held = client.request(fetchCodec, 11, fetchRequest('t', 0, { maxWaitMs: 60_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await fixture.broker.send(createMessage({ topic: 't', body: 'from rocketmq' }), { queueId: 0 });
+    const response = await held;
+    const [decoded] = decodeRecordBatches(response.responses[0]?.partitions[0]?.records ?? new Uint8Array(0));
+    expect(Buffer.from(decoded?.records[0]?.value ?? []).toString()).toBe('from rocketmq');
   }, 20_000);
 
   it('lists offsets: latest, earliest and by time', async () => {

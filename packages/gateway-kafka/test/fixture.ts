@@ -1,4 +1,5 @@
-// A broker over a memory (or CommitLog) store with the Kafka gateway on an ephemeral loopback port.
+// A broker over a memory (or CommitLog) store with the Kafka gateway on an ephemeral loopback port. The
+// CommitLog store keeps Kafka batches as they came (encoded batches); the memory store keeps messages.
 
 import { type Broker, createBroker } from '@eddy/broker';
 
@@ -7,7 +8,12 @@ type MessageStore = Broker['store'];
 import { openCommitLogStore } from '@eddy/store-commitlog';
 import { openMemoryStore } from '@eddy/store-memory';
 import { makeTempDir } from '@eddy/testkit';
-import { type KafkaGateway, type KafkaGatewayConfig, startKafkaGateway } from '../src/index.js';
+import {
+  type KafkaGateway,
+  type KafkaGatewayConfig,
+  kafkaRecordBatchDecoder,
+  startKafkaGateway,
+} from '../src/index.js';
 
 export interface KafkaFixture {
   readonly broker: Broker;
@@ -23,7 +29,9 @@ export async function kafkaFixture(
 ): Promise<KafkaFixture> {
   const temp = options.engine === 'commitlog' ? await makeTempDir('gateway-kafka') : undefined;
   const store =
-    temp === undefined ? await openMemoryStore() : await openCommitLogStore({ dir: temp.path, flush: 'async' });
+    temp === undefined
+      ? await openMemoryStore()
+      : await openCommitLogStore({ dir: temp.path, flush: 'async', batchDecoders: [kafkaRecordBatchDecoder] });
   const broker = createBroker({ store });
   await broker.start();
   const gateway = await startKafkaGateway({

@@ -46,12 +46,13 @@ async function readUntil(kafka: Kafka, topic: string, last: string, readUncommit
 // @platformatic/kafka 1.35 implements only InitProducerId 3–5, AddPartitionsToTxn 3–5, AddOffsetsToTxn 1–4,
 // EndTxn 3–4 and TxnOffsetCommit 3–4 (and recent Metadata / Produce / FindCoordinator versions), walking
 // down from the broker's advertised maxima.
-describe('@platformatic/kafka 1.35 transactional producer', () => {
+// On both kinds of store: records kept as messages (memory), batches kept as they came (CommitLog).
+describe.each(['memory', 'commitlog'] as const)('@platformatic/kafka 1.35 transactional producer (%s)', (engine) => {
   let fixture: KafkaFixture;
   let kafka: Kafka;
 
   beforeAll(async () => {
-    fixture = await kafkaFixture();
+    fixture = await kafkaFixture({ engine });
     for (const name of ['plt-txn', 'plt-txn-in', 'plt-txn-out'])
       await fixture.broker.topics.create({ name, queueCount: 1 });
     kafka = new Kafka({ clientId: 'plt-txn-reader', brokers: [fixture.bootstrap], logLevel: logLevel.NOTHING });

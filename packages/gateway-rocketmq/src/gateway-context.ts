@@ -1,6 +1,7 @@
 import type { Broker } from '@eddy/broker';
 import type { Logger } from '@eddy/message';
 import type { ClientRegistry } from './client-registry.js';
+import type { ClusterRouteLookup } from './cluster-route.js';
 import type { InvisibilityRenewer } from './invisibility-renewer.js';
 import type { AdvertisedBroker } from './route.js';
 
@@ -10,6 +11,8 @@ export interface GatewayContext {
   readonly logger: Logger;
   /** This broker as routes advertise it. */
   readonly advertised: AdvertisedBroker;
+  /** The topic's queues on the other brokers (never rejects); absent when this broker is the whole cluster. */
+  readonly clusterRoute: ClusterRouteLookup | undefined;
   readonly clients: ClientRegistry;
   readonly renewer: InvisibilityRenewer;
   /** The longest a receive waits for messages, ms (config `maxLongPollingMs`). */

@@ -3,6 +3,7 @@ import { EddyError, type Logger, parseWithSchema } from '@eddy/message';
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { z } from 'zod';
 import { ClientRegistry } from './client-registry.js';
+import { type ClusterRouteLookup, tolerantLookup } from './cluster-route.js';
 import { endpointOf, type GatewayContext } from './gateway-context.js';
 import { ackMessage } from './handlers/ack-message.js';
 import { changeInvisibleDuration } from './handlers/change-invisible-duration.js';
@@ -57,6 +58,12 @@ export interface RocketMqGatewayOptions extends z.input<typeof RocketMqGatewayCo
   readonly logger?: Logger;
   /** Called once per finished unary call and per stream, e.g. to feed a latency histogram. */
   readonly observe?: ObserveCall;
+  /**
+   * The topic's queues on every live broker (e.g. a name server's `TopicRouteData`): routes then list
+   * every broker's queues with its own endpoint. Absent: this broker is the whole cluster. A lookup that
+   * rejects, or knows nothing of the topic, leaves the route to this broker alone.
+   */
+  readonly clusterRoute?: ClusterRouteLookup;
 }
 
 /** A running gateway. */
@@ -78,13 +85,13 @@ const REQUEST_OVERHEAD_BYTES = 1024 * 1024;
 
 /**
  * Serves `apache.rocketmq.v2.MessagingService` (RocketMQ 5's gRPC protocol) over a broker, so that the
- * official RocketMQ 5 clients use Eddy unchanged. The broker is the whole cluster: routes name it as
- * the one broker, and it answers every RPC itself. See the package README for what each RPC does.
+ * official RocketMQ 5 clients use Eddy unchanged. Routes name every broker holding the topic when
+ * `clusterRoute` is given, else this broker alone; each broker answers the RPCs sent to it itself. See the package README for what each RPC does.
  *
  * @throws `IO_ERROR` when it cannot listen (port taken, bad address); `INVALID_CONFIG` for bad options.
  */
 export async function startRocketMqGateway(options: RocketMqGatewayOptions): Promise<RocketMqGateway> {
-  const { broker, logger: givenLogger, observe, ...config } = options;
+  const { broker, logger: givenLogger, observe, clusterRoute, ...config } = options;
   const parsed = parseWithSchema(RocketMqGatewayConfigSchema, config, 'RocketMQ gateway options');
   const logger = givenLogger ?? broker.logger;
   const advertisedHost = parsed.advertisedHost ?? (WILDCARD_HOSTS.has(parsed.host) ? '127.0.0.1' : parsed.host);
@@ -116,6 +123,7 @@ export async function startRocketMqGateway(options: RocketMqGatewayOptions): Pro
     broker,
     logger,
     advertised: advertised as AdvertisedBroker,
+    clusterRoute: clusterRoute === undefined ? undefined : tolerantLookup(clusterRoute, logger),
     clients,
     renewer,
     maxLongPollingMs: parsed.maxLongPollingMs,

@@ -11,8 +11,11 @@
  *
  * It does not offer offset-based pull (PullMessage, UpdateOffset, GetOffset, QueryOffset), recalling
  * delay messages, lite topics, priority messages, namespaces, TLS or authentication: those RPCs answer
- * NOT_IMPLEMENTED. It is one broker: routes name only it, and the client's queue choice is ignored
- * (the broker picks queues, as RocketMQ's proxy does).
+ * NOT_IMPLEMENTED. Routes (QueryRoute, QueryAssignment) list the topic's queues on every live broker
+ * when given a cluster route lookup (a name server's `TopicRouteData`), each broker with its own
+ * endpoint, so that producers fail over to other brokers; without one they name this broker alone.
+ * Each broker serves only its own queues, and the client's queue choice is ignored (the broker picks
+ * the queue on itself, as RocketMQ's proxy does).
  *
  * Guarantees: every response carries an explicit status (never code 0); no client input makes an
  * exception escape a handler or stop the server; a receive stream always ends before the client's
@@ -21,6 +24,7 @@
  *
  * @packageDocumentation
  */
+export type { ClusterRouteLookup, ClusterTopicRoute } from './cluster-route.js';
 export { ROCKETMQ_CODE_OF_ERROR } from './error-status.js';
 export {
   type RocketMqGateway,

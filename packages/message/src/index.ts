@@ -27,7 +27,13 @@ export {
   type StoredMessage,
   type TransactionPhase,
 } from './message.js';
-export { defaultMessageIdGenerator, MessageIdGenerator, messageIdTimestamp } from './message-id.js';
+export {
+  defaultMessageIdGenerator,
+  MessageIdGenerator,
+  messageIdIndexIn,
+  messageIdPlus,
+  messageIdTimestamp,
+} from './message-id.js';
 export {
   DLQ_TOPIC_PREFIX,
   deadLetterTopicOf,

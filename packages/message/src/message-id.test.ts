@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMessageIdGenerator, MessageIdGenerator, messageIdTimestamp } from './message-id.js';
+import {
+  defaultMessageIdGenerator,
+  MessageIdGenerator,
+  messageIdIndexIn,
+  messageIdPlus,
+  messageIdTimestamp,
+} from './message-id.js';
 
 const ID = /^[0-9A-F]{32}$/;
 
@@ -110,5 +116,31 @@ describe('messageIdTimestamp', () => {
     expect(messageIdTimestamp('0123456789abcdef0123456789abcdef')).toBeUndefined();
     expect(messageIdTimestamp('0123456789ABCDEF0123456789ABCDE')).toBeUndefined();
     expect(messageIdTimestamp('')).toBeUndefined();
+  });
+});
+
+describe('MessageIdGenerator.nextRange', () => {
+  it('reserves a range of increasing ids that next() continues after', () => {
+    const ids = new MessageIdGenerator({ now: () => 1_700_000_000_000, random: new Uint8Array(10) });
+    const first = ids.nextRange(5);
+    const range = [0, 1, 2, 3, 4].map((i) => messageIdPlus(first, i));
+    expect(new Set(range).size).toBe(5);
+    expect([...range].sort()).toEqual(range);
+    const after = ids.next();
+    expect(after > (range[4] as string)).toBe(true);
+    expect(range.map((id) => messageIdIndexIn(first, 5, id))).toEqual([0, 1, 2, 3, 4]);
+    expect(messageIdIndexIn(first, 5, after)).toBe(-1);
+    expect(messageIdIndexIn(first, 4, range[4] as string)).toBe(-1);
+    expect(messageIdIndexIn(first, 5, 'not an id')).toBe(-1);
+  });
+
+  it('never wraps the sequence inside a range', () => {
+    const random = new Uint8Array([1, 2, 3, 4, 5, 6, 0xff, 0xff, 0xff, 0xf0]);
+    const ids = new MessageIdGenerator({ now: () => 1_700_000_000_000, random });
+    const first = ids.nextRange(100);
+    const last = messageIdPlus(first, 99);
+    expect(last > first).toBe(true);
+    expect(first.slice(0, 12)).toBe(last.slice(0, 12));
+    expect(messageIdTimestamp(first)).toBe(1_700_000_000_001);
   });
 });

@@ -49,6 +49,47 @@ export class MessageIdGenerator {
     }
     return this.#timePart + this.#sequence.toString(16).toUpperCase().padStart(8, '0') + this.#processPart;
   }
+
+  /**
+   * The first of `count` ids made at once: the others are {@link messageIdPlus}`(first, i)` for
+   * `i < count`, and the generator goes on after them. Their sequence numbers do not wrap within the
+   * range, so all of them share the first one's time and random parts.
+   */
+  nextRange(count: number): string {
+    if (!Number.isInteger(count) || count < 1 || count > 0x10000000) {
+      throw new RangeError(`a range of ids holds 1…2^28 ids, got ${count}`);
+    }
+    if (this.#sequence + count > 0xffffffff) {
+      // Would wrap inside the range: start it after the wrap, one millisecond on, as next() does.
+      this.#sequence = 0xffffffff;
+    }
+    const first = this.next();
+    this.#sequence += count - 1;
+    return first;
+  }
+}
+
+/**
+ * The id `i` places after `first` in a range made by {@link MessageIdGenerator.nextRange}: the same time
+ * and random parts, the sequence number plus `i`.
+ */
+export function messageIdPlus(first: string, i: number): string {
+  if (i === 0) return first;
+  const sequence = Number.parseInt(first.slice(12, 20), 16) + i;
+  return first.slice(0, 12) + sequence.toString(16).toUpperCase().padStart(8, '0') + first.slice(20);
+}
+
+/**
+ * Where `messageId` sits in a range that starts at `first` (its `i`), or -1 when it is not in the first
+ * `count` ids of that range.
+ */
+export function messageIdIndexIn(first: string, count: number, messageId: string): number {
+  if (messageId.length !== 32 || first.length !== 32) return -1;
+  if (messageId.slice(0, 12) !== first.slice(0, 12) || messageId.slice(20) !== first.slice(20)) return -1;
+  const sequence = messageId.slice(12, 20);
+  if (!/^[0-9A-F]{8}$/.test(sequence)) return -1;
+  const i = Number.parseInt(sequence, 16) - Number.parseInt(first.slice(12, 20), 16);
+  return i >= 0 && i < count ? i : -1;
 }
 
 const EDDY_ID = /^[0-9A-F]{32}$/;

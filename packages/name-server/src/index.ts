@@ -8,6 +8,9 @@
  *   problem, and no client input, aborted request or socket error stops the server.
  * - {@link BrokerRegistrar}: what a broker runs to register with every name server every 30 s, each on
  *   its own schedule with retries and backoff, and to unregister when it stops.
+ * - {@link TopicRouteClient}: what a broker runs to read a topic's route over every live broker from the
+ *   name servers (first to answer wins, answers validated and cached briefly), so that its own clients
+ *   learn the other brokers' queues.
  * - `eddy-namesrv` (this package's bin): a name server from command-line flags, until the server app
  *   hosts the role.
  *
@@ -39,3 +42,10 @@ export {
   type RunningNameServer,
   startNameServer,
 } from './name-server.js';
+export {
+  DEFAULT_ROUTE_CACHE_MS,
+  DEFAULT_ROUTE_TIMEOUT_MS,
+  TopicRouteClient,
+  type TopicRouteClientOptions,
+  TopicRouteClientOptionsSchema,
+} from './topic-route-client.js';

@@ -7,7 +7,9 @@
  * - {@link ApiCodec}: one object per API (`produceCodec`, `fetchCodec`, …) with the advertised version
  *   range and the four body codecs; {@link decodeRequestHeader} / {@link encodeResponseHeader} for headers.
  * - Record batches v2 (magic 2) with CRC32C, decompression (gzip, snappy raw and xerial, lz4 frame, zstd);
- *   encoding is always uncompressed.
+ *   encoding is always uncompressed. {@link scanRecordBatch} checks one produced batch and extracts its
+ *   header and each record's key and tag without decoding records into objects, for brokers that store
+ *   batches as they came.
  * - {@link KafkaErrorCode}: Kafka's error table by name.
  *
  * It does not open sockets, frame the TCP stream, keep connection state or decide broker semantics: that is
@@ -244,6 +246,11 @@ export {
   RECORD_BATCH_HEADER_LENGTH,
   type RecordBatch,
   RecordBatchAttribute,
+  type RecordBatchHeader,
   type RecordBatchInit,
+  type RecordBatchSpan,
+  type RecordBatchSpansOptions,
+  recordBatchSpans,
 } from './record-batch.js';
+export { type RecordBatchScan, type ScanRecordBatchOptions, scanRecordBatch } from './record-batch-scan.js';
 export { KafkaWriter, uvarintSize, varintSize, varlongSize } from './writer.js';

@@ -19,12 +19,11 @@ export interface KafkaRecord {
   headers: { key: string; value: Uint8Array | null }[];
 }
 
-/** A decoded record batch v2 (magic 2). */
-export interface RecordBatch {
-  baseOffset: bigint;
-  partitionLeaderEpoch: number;
-  /** The raw int16 attributes (codec bits 0–2, timestamp type bit 3, transactional 4, control 5). */
-  attributes: number;
+/**
+ * The header fields of a v2 batch that a broker acts on (idempotence, transactions, record mapping),
+ * shared by a fully decoded {@link RecordBatch} and a `RecordBatchScan`.
+ */
+export interface RecordBatchHeader {
   lastOffsetDelta: number;
   baseTimestamp: bigint;
   maxTimestamp: bigint;
@@ -34,6 +33,14 @@ export interface RecordBatch {
   isTransactional: boolean;
   isControl: boolean;
   compression: CompressionType;
+}
+
+/** A decoded record batch v2 (magic 2). */
+export interface RecordBatch extends RecordBatchHeader {
+  baseOffset: bigint;
+  partitionLeaderEpoch: number;
+  /** The raw int16 attributes (codec bits 0–2, timestamp type bit 3, transactional 4, control 5). */
+  attributes: number;
   records: KafkaRecord[];
 }
 
@@ -91,8 +98,8 @@ const LOG_OVERHEAD = 12;
 const MAGIC_OFFSET = 16;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
-// A record is at least length, attributes, timestampDelta, offsetDelta, key, value and header count.
-const MIN_RECORD_LENGTH = 7;
+/** A record is at least length, attributes, timestampDelta, offsetDelta, key, value and header count. */
+export const MIN_RECORD_LENGTH = 7;
 
 /** Attribute bits of a v2 batch. */
 export const RecordBatchAttribute = {
@@ -102,7 +109,8 @@ export const RecordBatchAttribute = {
   CONTROL: 0x20,
 } as const;
 
-function corrupt(message: string, cause?: unknown): KafkaProtocolError {
+/** A `CORRUPT_MESSAGE` error. */
+export function corrupt(message: string, cause?: unknown): KafkaProtocolError {
   return new KafkaProtocolError(KafkaErrorCode.CORRUPT_MESSAGE, message, cause === undefined ? undefined : { cause });
 }
 
@@ -148,7 +156,8 @@ function readRecord(reader: KafkaReader): KafkaRecord {
   return { offsetDelta, timestampDelta, key, value, headers };
 }
 
-function decodeBatch(bytes: Uint8Array, start: number, end: number, maxDecompressedBytes: number): RecordBatch {
+/** Checks the CRC32C of the batch at [start, end) of `bytes` (framing already checked by {@link recordBatchSpans}). */
+export function checkBatchCrc(bytes: Uint8Array, start: number, end: number): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const storedCrc = view.getUint32(start + CRC_OFFSET);
   const computedCrc = crc32c(bytes.subarray(start + ATTRIBUTES_OFFSET, end));
@@ -157,6 +166,10 @@ function decodeBatch(bytes: Uint8Array, start: number, end: number, maxDecompres
       `record batch at ${start}: CRC32C is ${computedCrc.toString(16)}, the batch says ${storedCrc.toString(16)}`,
     );
   }
+}
+
+function decodeBatch(bytes: Uint8Array, start: number, end: number, maxDecompressedBytes: number): RecordBatch {
+  checkBatchCrc(bytes, start, end);
   const header = new KafkaReader(bytes, start, start + RECORD_BATCH_HEADER_LENGTH);
   const baseOffset = header.int64();
   header.int32();
@@ -209,22 +222,30 @@ function decodeBatch(bytes: Uint8Array, start: number, end: number, maxDecompres
   };
 }
 
+/** Where one batch lies in concatenated batches: bytes [start, end). */
+export interface RecordBatchSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Options of {@link recordBatchSpans}. */
+export interface RecordBatchSpansOptions {
+  /** Stop at a truncated batch at the end instead of failing (see {@link DecodeRecordBatchesOptions}). */
+  allowPartial?: boolean;
+}
+
 /**
- * Decodes concatenated v2 record batches (a Produce partition's `records`, or a Fetch response's).
+ * Splits concatenated v2 record batches (a Produce partition's `records`) into one span per batch,
+ * checking the framing only: each batchLength is at least a header's and fits, each magic is 2. The
+ * batches' CRCs and records are not read ({@link decodeRecordBatches} and `scanRecordBatch` do).
  *
- * Batch header (61 bytes, big-endian): baseOffset int64, batchLength int32 (bytes after this field),
- * partitionLeaderEpoch int32, magic int8 (= 2), crc uint32 (CRC32C of attributes … end), attributes int16,
- * lastOffsetDelta int32, baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16,
- * baseSequence int32, recordCount int32; then the records, compressed as one blob when the codec is set.
- *
- * Errors ({@link KafkaProtocolError}): a bad CRC, length or record is `CORRUPT_MESSAGE`; magic 0/1 is
- * `UNSUPPORTED_FOR_MESSAGE_FORMAT`; codec ids 5–7 are `UNSUPPORTED_COMPRESSION_TYPE`.
+ * Errors ({@link KafkaProtocolError}): a bad length or trailing bytes are `CORRUPT_MESSAGE` (unless
+ * `allowPartial` lets a truncated last batch go); magic 0/1 is `UNSUPPORTED_FOR_MESSAGE_FORMAT`.
  */
-export function decodeRecordBatches(bytes: Uint8Array, options: DecodeRecordBatchesOptions = {}): RecordBatch[] {
+export function recordBatchSpans(bytes: Uint8Array, options: RecordBatchSpansOptions = {}): RecordBatchSpan[] {
   const allowPartial = options.allowPartial ?? false;
-  const maxDecompressedBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const batches: RecordBatch[] = [];
+  const spans: RecordBatchSpan[] = [];
   let at = 0;
   while (at < bytes.length) {
     const left = bytes.length - at;
@@ -254,10 +275,27 @@ export function decodeRecordBatches(bytes: Uint8Array, options: DecodeRecordBatc
         `record batch at ${at}: batchLength ${batchLength} runs past the ${bytes.length - at - LOG_OVERHEAD} bytes that remain`,
       );
     }
-    batches.push(decodeBatch(bytes, at, end, maxDecompressedBytes));
+    spans.push({ start: at, end });
     at = end;
   }
-  return batches;
+  return spans;
+}
+
+/**
+ * Decodes concatenated v2 record batches (a Produce partition's `records`, or a Fetch response's).
+ *
+ * Batch header (61 bytes, big-endian): baseOffset int64, batchLength int32 (bytes after this field),
+ * partitionLeaderEpoch int32, magic int8 (= 2), crc uint32 (CRC32C of attributes … end), attributes int16,
+ * lastOffsetDelta int32, baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16,
+ * baseSequence int32, recordCount int32; then the records, compressed as one blob when the codec is set.
+ *
+ * Errors ({@link KafkaProtocolError}): a bad CRC, length or record is `CORRUPT_MESSAGE`; magic 0/1 is
+ * `UNSUPPORTED_FOR_MESSAGE_FORMAT`; codec ids 5–7 are `UNSUPPORTED_COMPRESSION_TYPE`.
+ */
+export function decodeRecordBatches(bytes: Uint8Array, options: DecodeRecordBatchesOptions = {}): RecordBatch[] {
+  const maxDecompressedBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  const spans = recordBatchSpans(bytes, { allowPartial: options.allowPartial ?? false });
+  return spans.map(({ start, end }) => decodeBatch(bytes, start, end, maxDecompressedBytes));
 }
 
 // Sizes computed before writing, so that a batch is written once into a buffer of exactly its size.

@@ -1,4 +1,5 @@
 import { decodeRecord, EddyError, RECORD_HEADER_SIZE, RecordFieldCache, type StoredMessage } from '@eddy/message';
+import { BATCH_MAGIC, type BatchRecord, decodeBatchRecord } from './batch-record.js';
 import { type FileHandle, type FileSystem, joinPath } from './file-layer.js';
 import { HandleCache } from './handle-cache.js';
 
@@ -273,7 +274,8 @@ export class CommitLog {
   readStoreTimestamp(position: number): number | undefined {
     if (position + 32 > this.#maxPosition) return undefined;
     const header = this.read(position, 32);
-    if (header.readUInt16BE(4) !== 0xedd1) return undefined;
+    const magic = header.readUInt16BE(4);
+    if (magic !== 0xedd1 && magic !== BATCH_MAGIC) return undefined;
     return header.readUInt32BE(24) * 2 ** 32 + header.readUInt32BE(28);
   }
 
@@ -283,7 +285,8 @@ export class CommitLog {
     const segmentStart = this.segmentStartOf(position);
     if (position + RECORD_HEADER_SIZE > segmentStart + this.segmentSize) return undefined;
     const header = this.read(position, RECORD_HEADER_SIZE);
-    if (header.readUInt16BE(4) !== 0xedd1) return undefined;
+    const magic = header.readUInt16BE(4);
+    if (magic !== 0xedd1 && magic !== BATCH_MAGIC) return undefined;
     const size = header.readUInt32BE(0);
     if (size < RECORD_HEADER_SIZE || position + size > Math.min(this.#maxPosition, segmentStart + this.segmentSize))
       return undefined;
@@ -312,9 +315,14 @@ export class CommitLog {
   /**
    * Walks the records from `from` (a record boundary) to the end of the files, checking each one's
    * CRC32C, and hands each good one to `visit`. Stops at the first bad or missing record and says where.
-   * The record given to `visit` is a view into a reused buffer: copy what must outlive the call.
+   * The record given to `visit` is a view into a reused buffer: copy what must outlive the call. Batch
+   * records go to `visitBatch` (their payload too is a view into that buffer).
    */
-  scan(from: number, visit: (record: StoredMessage, position: number, size: number) => void): ScanResult {
+  scan(
+    from: number,
+    visit: (record: StoredMessage, position: number, size: number) => void,
+    visitBatch: (batch: BatchRecord, position: number, size: number) => void = () => {},
+  ): ScanResult {
     let position = Math.max(from, this.#segments[0] ?? from);
     let records = 0;
     const decodeOptions = { cache: new RecordFieldCache() };
@@ -417,6 +425,14 @@ export class CommitLog {
         );
       }
       const view = this.#chunkView(chunk, handle, segmentStart, offset, Math.max(size, RECORD_HEADER_SIZE), fileSize);
+      if (magic === BATCH_MAGIC) {
+        const batch = decodeBatchRecord(view.buffer, view.at);
+        if (!batch.ok) return stop(this.#fault(position, batch.fault, batch.error.message));
+        visitBatch(batch.batch, position, size);
+        records++;
+        position += size;
+        continue;
+      }
       // In place, with a field cache: a log holds long runs of one topic and host, and recovery decodes
       // every record. `size` is the record's own size field, so decoding stops at its end.
       const decoded = decodeRecord(view.buffer, view.at, decodeOptions);

@@ -60,11 +60,16 @@ describe('ConsumeQueue', () => {
     await temp.remove();
   });
 
-  it('encodes 20-byte entries: position u64, size u32, tag code u64', () => {
+  it('encodes 20-byte entries: position u64, size u32, batch member u32, tag code u32', () => {
     const buffer = Buffer.alloc(CONSUME_QUEUE_ENTRY_SIZE);
     encodeConsumeQueueEntry(buffer, 0, 2 ** 40 + 7, 1234, 0xfedcba98);
     expect(buffer.toString('hex')).toBe('0000010000000007000004d200000000fedcba98');
-    expect(decodeConsumeQueueEntry(buffer, 0)).toEqual({ position: 2 ** 40 + 7, size: 1234, tagCode: 0xfedcba98 });
+    expect(decodeConsumeQueueEntry(buffer, 0)).toEqual({
+      position: 2 ** 40 + 7,
+      size: 1234,
+      member: 0,
+      tagCode: 0xfedcba98,
+    });
   });
 
   it('names topic directories safely and reversibly', () => {
@@ -91,6 +96,7 @@ describe('ConsumeQueue', () => {
       expect(decodeConsumeQueueEntry(read, i * CONSUME_QUEUE_ENTRY_SIZE)).toEqual({
         position: (1 + i) * 100 + 2 ** 33,
         size: 100,
+        member: 0,
         tagCode: 2 + i,
       });
     }
@@ -139,7 +145,12 @@ describe('ConsumeQueue', () => {
     store.load();
     const queue = store.create('t', 0);
     const file = join(temp.path, 't', '0', '00000000000000000000');
-    const expected = (offset: number) => ({ position: offset * 100 + 2 ** 33, size: 100, tagCode: offset + 1 });
+    const expected = (offset: number) => ({
+      position: offset * 100 + 2 ** 33,
+      size: 100,
+      member: 0,
+      tagCode: offset + 1,
+    });
     for (let offset = 0; offset < 10; offset++) store.appendEntry(queue, offset * 100 + 2 ** 33, 100, offset + 1);
     expect(queue.maxOffset).toBe(10);
     expect(queue.files).toEqual([0]);
@@ -164,6 +175,7 @@ describe('ConsumeQueue', () => {
     expect(decodeConsumeQueueEntry(store.readEntries(queue, queue.maxOffset - 2, 1), 0)).toEqual({
       position: 1,
       size: 1,
+      member: 0,
       tagCode: 1,
     });
     store.close();

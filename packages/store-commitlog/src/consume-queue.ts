@@ -2,7 +2,10 @@ import { EddyError } from '@eddy/message';
 import { type FileSystem, joinPath } from './file-layer.js';
 import { HandleCache } from './handle-cache.js';
 
-/** Bytes of one ConsumeQueue entry: CommitLog position u64, record size u32, tag code u64. */
+/**
+ * Bytes of one ConsumeQueue entry: CommitLog position u64, record size u32, batch member u32 (0, or
+ * `i + 1` for record `i` of a batch record), tag code u32.
+ */
 export const CONSUME_QUEUE_ENTRY_SIZE = 20;
 const TWO_32 = 2 ** 32;
 // Syncs of ConsumeQueue files at once: bounds the descriptors a flush opens for files the LRU closed.
@@ -24,6 +27,8 @@ export interface ConsumeQueueEntry {
   readonly size: number;
   /** `tagCode(tag)` of the record (0 for no tag). */
   readonly tagCode: number;
+  /** 0 for a message record; `i + 1` for record `i` of a batch record (all its entries share position and size). */
+  readonly member: number;
 }
 
 /** Writes one entry at `at` of `target`. */
@@ -46,6 +51,7 @@ export function decodeConsumeQueueEntry(source: Buffer, at: number): ConsumeQueu
   return {
     position: source.readUInt32BE(at) * TWO_32 + source.readUInt32BE(at + 4),
     size: source.readUInt32BE(at + 8),
+    member: source.readUInt32BE(at + 12),
     tagCode: source.readUInt32BE(at + 16),
   };
 }
@@ -274,7 +280,7 @@ export class ConsumeQueueStore {
    *
    * @throws `IO_ERROR` or `DISK_FULL` when writing out a full tail fails; the entry is then not added.
    */
-  appendEntry(queue: ConsumeQueue, position: number, size: number, tagCode: number): void {
+  appendEntry(queue: ConsumeQueue, position: number, size: number, tagCode: number, member = 0): void {
     let tail = queue.tail;
     let used = (queue.maxOffset - queue.tailOffset) * CONSUME_QUEUE_ENTRY_SIZE;
     if (used + CONSUME_QUEUE_ENTRY_SIZE > MAX_TAIL_BYTES) {
@@ -294,7 +300,7 @@ export class ConsumeQueueStore {
     setUint32At(tail, used, Math.floor(position / TWO_32));
     setUint32At(tail, used + 4, position >>> 0);
     setUint32At(tail, used + 8, size);
-    setUint32At(tail, used + 12, 0);
+    setUint32At(tail, used + 12, member);
     setUint32At(tail, used + 16, tagCode >>> 0);
     if (used === 0) this.#tails.add(queue);
     queue.maxOffset = offset + 1;

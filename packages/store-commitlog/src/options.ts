@@ -1,5 +1,6 @@
 import type { Logger } from '@eddy/message';
 import { type Clock, DEFAULT_MESSAGE_LIMITS } from '@eddy/message';
+import type { EncodedBatchDecoder } from '@eddy/store';
 import { z } from 'zod';
 import type { FileSystem } from './file-layer.js';
 
@@ -83,4 +84,10 @@ export interface CommitLogStoreOptions extends CommitLogStoreConfig {
   readonly fileSystem?: FileSystem;
   /** Where recovery and retention report what they did. Default: JSON lines on stderr. */
   readonly logger?: Logger;
+  /**
+   * Decoders of the encoded batches this store may hold (see `appendEncoded`), by format: `read`,
+   * `findById` and `findByKey` use them to give each record of a batch as a message. Reading a batch of
+   * a format without a decoder fails with `UNSUPPORTED`.
+   */
+  readonly batchDecoders?: readonly EncodedBatchDecoder[];
 }

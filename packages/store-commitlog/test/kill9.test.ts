@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { StoredMessage } from '@eddy/message';
+import { conformanceBatchDecoder } from '@eddy/store-conformance';
 import { makeTempDir, type TempDir } from '@eddy/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCommitLogStore, silentLogger } from '../src/index.js';
@@ -10,6 +11,8 @@ interface Acknowledgement {
   readonly baseOffset: number;
   readonly count: number;
   readonly ids: readonly string[];
+  /** An encoded batch: `ids` name its records' bodies and keys; the store gave them message ids. */
+  readonly encoded?: boolean;
 }
 
 // tsx's loader inside this node process, not the tsx command: that runs the script in a grandchild, which
@@ -73,6 +76,7 @@ describe.each(['sync', 'async'] as const)('kill -9 with %s flush', (flush) => {
       segmentSize: 256 * 1024,
       maxBodySize: 64 * 1024,
       consumeQueueEntriesPerFile: 50,
+      batchDecoders: [conformanceBatchDecoder],
     });
     try {
       const byQueue = new Map<number, StoredMessage[]>();
@@ -88,11 +92,18 @@ describe.each(['sync', 'async'] as const)('kill -9 with %s flush', (flush) => {
         expect(all.map((message) => message.queueOffset)).toEqual(all.map((_, i) => i));
         byQueue.set(queueId, all);
       }
-      for (const { queueId, baseOffset, count, ids } of acknowledged) {
+      expect(acknowledged.some((ack) => ack.encoded)).toBe(true);
+      for (const { queueId, baseOffset, count, ids, encoded } of acknowledged) {
         const stored = byQueue.get(queueId) ?? [];
         for (let i = 0; i < count; i++) {
           const message = stored[baseOffset + i];
-          expect(message?.messageId, `${queueId}@${baseOffset + i}`).toBe(ids[i]);
+          if (encoded) {
+            expect(message?.messageId, `${queueId}@${baseOffset + i}`).toMatch(/^[0-9A-F]{32}$/);
+            if (i === count - 1)
+              expect((await store.findById(message?.messageId ?? ''))?.queueOffset).toBe(baseOffset + i);
+          } else {
+            expect(message?.messageId, `${queueId}@${baseOffset + i}`).toBe(ids[i]);
+          }
           expect(
             Buffer.from(message?.body ?? [])
               .toString()
@@ -101,7 +112,10 @@ describe.each(['sync', 'async'] as const)('kill -9 with %s flush', (flush) => {
           expect(message?.keys).toEqual([ids[i]]);
         }
       }
-      const lastId = acknowledged.at(-1)?.ids.at(-1) as string;
+      const lastId = acknowledged
+        .filter((ack) => !ack.encoded)
+        .at(-1)
+        ?.ids.at(-1) as string;
       expect((await store.findById(lastId))?.messageId).toBe(lastId);
       for (const queueId of [0, 1, 2, 3]) {
         const before = byQueue.get(queueId)?.length ?? 0;

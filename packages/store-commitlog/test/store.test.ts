@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMessage, EddyError, type Message } from '@eddy/message';
 import type { MessageStore, ReadResult } from '@eddy/store';
+import { conformanceBatchDecoder, jsonBatch } from '@eddy/store-conformance';
 import { FakeClock, makeTempDir, type TempDir } from '@eddy/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCheckpoint } from '../src/checkpoint.js';
@@ -55,6 +56,47 @@ describe('CommitLog store', () => {
   });
   afterEach(async () => {
     await temp.remove();
+  });
+
+  describe('encoded batches', () => {
+    it('reads a batch whose format has no decoder as UNSUPPORTED, and still serves it as bytes', async () => {
+      const store = await open();
+      try {
+        await store.appendEncoded('raw', 0, jsonBatch([{ body: 'a' }, { body: 'b' }]));
+        await expect(store.read('raw', 0, 0)).rejects.toMatchObject({
+          code: 'UNSUPPORTED',
+          message: expect.stringContaining('conformance-json-v1'),
+        });
+        const encoded = await store.readEncoded('raw', 0, 0);
+        expect(encoded).toMatchObject({ status: 'ok', nextOffset: 2, entries: [{ kind: 'batch', count: 2 }] });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('reports a damaged batch record as CORRUPT_DATA naming the file when it is read', async () => {
+      const store = await open({ batchDecoders: [conformanceBatchDecoder] });
+      await store.append('dmg', 0, messages('dmg', 1, 'first'));
+      await store.appendEncoded('dmg', 0, jsonBatch([{ body: 'payload-one' }, { body: 'payload-two' }]));
+      await store.close();
+      const segment = join(temp.path, 'commitlog', readdirSync(join(temp.path, 'commitlog'))[0] as string);
+      const bytes = readFileSync(segment);
+      const at = bytes.indexOf('payload-two');
+      expect(at).toBeGreaterThan(0);
+      bytes[at] = 'P'.charCodeAt(0);
+      writeFileSync(segment, bytes);
+      const reopened = await open({ batchDecoders: [conformanceBatchDecoder] });
+      try {
+        expect(bodies(await reopened.read('dmg', 0, 0, { maxMessages: 1 }))).toEqual(['first-0']);
+        await expect(reopened.read('dmg', 0, 1)).rejects.toMatchObject({
+          code: 'CORRUPT_DATA',
+          message: expect.stringMatching(/commitlog.*checksum|CRC32C/),
+        });
+        await expect(reopened.readEncoded('dmg', 0, 1)).rejects.toMatchObject({ code: 'CORRUPT_DATA' });
+      } finally {
+        await reopened.close();
+      }
+    });
   });
 
   describe('options', () => {

@@ -36,6 +36,11 @@ export interface StoreHarness {
    * only `'message'` engines get the test that every older message is removed.
    */
   retention?: 'message' | 'segment';
+  /**
+   * True when the engine keeps encoded batches (`capabilities.encodedBatches`); it must then be opened
+   * with `conformanceBatchDecoder` for the suite's format. Enables the encoded-batch tests.
+   */
+  encodedBatches?: boolean;
 }
 
 /** The body limit the suite expects the engine to enforce. */

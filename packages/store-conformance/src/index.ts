@@ -20,6 +20,7 @@ import { describe } from 'vitest';
 import { describeAppend } from './append.js';
 import { describeDeletion } from './deletion.js';
 import { describeDurability } from './durability.js';
+import { describeEncodedBatches } from './encoded-batches.js';
 import type { StoreHarness } from './harness.js';
 import { describeLifecycle } from './lifecycle.js';
 import { describeLookups } from './lookups.js';
@@ -27,6 +28,7 @@ import { describeMetadata } from './metadata.js';
 import { describeModelBased } from './model-based.js';
 import { describeRead } from './read.js';
 
+export { CONFORMANCE_BATCH_FORMAT, conformanceBatchDecoder, jsonBatch } from './encoded-batches.js';
 export type { StoreHarness } from './harness.js';
 
 /**
@@ -54,5 +56,6 @@ export function describeMessageStore(name: string, harness: StoreHarness): void 
     describeMetadata(harness);
     describeDurability(harness);
     describeModelBased(harness);
+    describeEncodedBatches(harness);
   });
 }

@@ -15,12 +15,24 @@
  */
 export {
   checkAppend,
+  checkEncodedBatch,
   checkOffset,
   checkQueueId,
   checkStorable,
+  MAX_ENCODED_BATCH_RECORDS,
   MAX_QUEUE_ID,
   storeClosedError,
 } from './append-check.js';
+export {
+  type DecodedRecord,
+  type EncodedBatch,
+  type EncodedBatchDecoder,
+  type EncodedBatchStore,
+  type ReadEncodedOptions,
+  type ReadEncodedResult,
+  type StoredEntry,
+  supportsEncodedBatches,
+} from './encoded-batch.js';
 export type {
   AppendResult,
   MessageStore,

@@ -10,6 +10,11 @@ export interface StoreCapabilities {
    * message older than the cut-off; `'segment'` removes whole files, so some older messages may stay.
    */
   readonly retention: 'message' | 'segment';
+  /**
+   * True when the engine also implements `EncodedBatchStore` (`appendEncoded`, `readEncoded`): a
+   * front's encoded batch stored as one entry and served back as it came.
+   */
+  readonly encodedBatches?: boolean;
 }
 
 /** The outcome of {@link MessageStore.append}. */

@@ -1,3 +1,4 @@
+import type { StoredMessage } from '@eddy/message';
 import {
   type FetchPartition,
   type FetchPartitionResponse,
@@ -5,8 +6,11 @@ import {
   type FetchResponse,
   fetchCodec,
   KafkaErrorCode,
+  RECORD_BATCH_HEADER_LENGTH,
 } from '@eddy/protocol-kafka';
+import { type EncodedEntryReader, encodedBatchStoreOf } from '../encoded-store.js';
 import type { KafkaApiHandler, KafkaHandlerContext } from '../handler.js';
+import { KAFKA_RECORD_BATCH_FORMAT } from '../record-batch-decoder.js';
 import { messagesToRecordBatches } from '../record-mapping.js';
 import { partitionError, type TopicLookup, topicLookup } from './topic-lookup.js';
 
@@ -68,7 +72,12 @@ async function readPartition(
     1,
     Math.min(wanted.partitionMaxBytes, budget.returned ? budget.bytes : wanted.partitionMaxBytes),
   );
-  const read = await readRecords(topic, partition, offset, limit, maxBytes, highWatermark, context);
+  const stored = encodedBatchStoreOf(broker.store);
+  const read =
+    stored === undefined
+      ? await readRecords(topic, partition, offset, limit, maxBytes, highWatermark, context)
+      : await readEntries(stored, topic, partition, offset, limit, maxBytes, context);
+  if (read.errorCode !== undefined) return answer(read.errorCode, highWatermark, lastStable, logStart);
   if (read.pieces.length === 0) return empty();
   budget.bytes -= read.size;
   budget.returned = true;
@@ -84,6 +93,85 @@ interface ReadRecords {
   readonly size: number;
   /** One past the last offset returned. */
   readonly end: number;
+  /** The partition cannot be read (a stored entry is corrupt or of an unknown format). */
+  readonly errorCode?: number;
+}
+
+/** Bytes of a v2 batch header before partitionLeaderEpoch (baseOffset int64, batchLength int32). */
+const LEADER_EPOCH_AT = 12;
+const MAGIC_AT = 16;
+
+/**
+ * Record batches of [offset, limit) within maxBytes (the first always goes) from a store that keeps
+ * encoded batches, in one store read: each stored Kafka batch is served as it was produced with only
+ * baseOffset and partitionLeaderEpoch patched (both outside the CRC), each run of other entries
+ * (messages from the RocketMQ side or the per-message path, transaction markers) re-encoded. A batch
+ * containing `offset` is served whole, as Kafka does. A batch of another format, or one that is not a
+ * v2 batch, makes the partition unreadable (KAFKA_STORAGE_ERROR) where it is reached first.
+ */
+async function readEntries(
+  store: EncodedEntryReader,
+  topic: string,
+  partition: number,
+  offset: number,
+  limit: number,
+  maxBytes: number,
+  context: KafkaHandlerContext,
+): Promise<ReadRecords> {
+  const read = await store.readEncoded(topic, partition, offset, { maxBytes });
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  let at = offset;
+  if (read.status !== 'ok') return { pieces, size, end: at };
+  let messages: StoredMessage[] = [];
+  const flushMessages = (): void => {
+    if (messages.length === 0) return;
+    const records = messagesToRecordBatches(messages);
+    pieces.push(records);
+    size += records.length;
+    messages = [];
+  };
+  for (const entry of read.entries) {
+    if (entry.kind === 'message') {
+      const { queueOffset } = entry.message;
+      if (queueOffset >= limit) break;
+      if (queueOffset < at) continue;
+      messages.push(entry.message);
+      at = queueOffset + 1;
+      continue;
+    }
+    const end = entry.baseOffset + entry.count;
+    // A batch crossing the limit (the last stable offset) waits until all of it may be read.
+    if (end > limit) break;
+    const { bytes } = entry;
+    if (
+      entry.format !== KAFKA_RECORD_BATCH_FORMAT ||
+      bytes.length < RECORD_BATCH_HEADER_LENGTH ||
+      bytes[MAGIC_AT] !== 2
+    ) {
+      context.broker.logger.error('kafka fetch: a stored batch is not a Kafka record batch v2', {
+        topic,
+        partition,
+        offset: entry.baseOffset,
+        format: entry.format,
+        bytes: bytes.length,
+      });
+      if (pieces.length === 0 && messages.length === 0) {
+        return { pieces, size, end: at, errorCode: KafkaErrorCode.KAFKA_STORAGE_ERROR };
+      }
+      break;
+    }
+    flushMessages();
+    // readEncoded hands out a fresh copy each read: patching it in place is safe.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setBigInt64(0, BigInt(entry.baseOffset));
+    view.setInt32(LEADER_EPOCH_AT, 0);
+    pieces.push(bytes);
+    size += bytes.length;
+    at = end;
+  }
+  flushMessages();
+  return { pieces, size, end: at };
 }
 
 /**
@@ -210,11 +298,12 @@ async function readOnce(request: FetchRequest, context: KafkaHandlerContext): Pr
 
 /**
  * Fetch (v4–11): reads each partition from its fetch offset up to the high watermark (the last stable
- * offset under read_committed, with the aborted transactions overlapping what is returned): batches kept
- * by Produce (`state.batches`) as they came, the rest re-encoded from the stored messages; within
+ * offset under read_committed, with the aborted transactions overlapping what is returned): produced
+ * batches as they came — from the store when it keeps encoded batches (`readEncoded`), else from the
+ * gateway's cache (`state.batches`) — and the rest re-encoded from the stored messages; within
  * `partition_max_bytes` and `max_bytes` but always at least one batch. With less than `min_bytes` it
- * holds the request up to `max_wait_ms`, woken by the gateway's appends to the fetched partitions
- * (appends by other protocols are seen at the deadline). No fetch sessions: `session_id` is 0, so
+ * holds the request up to `max_wait_ms`, woken by an append to any fetched partition by any path
+ * (Kafka produce, RocketMQ send, scheduled delivery). No fetch sessions: `session_id` is 0, so
  * clients send full fetches.
  */
 export const fetchHandler: KafkaApiHandler<FetchRequest, FetchResponse> = {
@@ -225,19 +314,30 @@ export const fetchHandler: KafkaApiHandler<FetchRequest, FetchResponse> = {
     const targets = request.topics.flatMap(({ topic, partitions }) =>
       partitions.map(({ partition }) => ({ topic, partition })),
     );
+    const queues = targets.map(({ topic, partition }) => ({ topic, queueId: partition }));
     for (;;) {
       const remaining = deadline - Date.now();
-      // Registered before reading, so that an append landing during the read is not missed.
-      const wait = signals?.wait(targets, remaining);
+      // Registered before reading, so that an append landing during the read is not missed. The broker's
+      // wait sees appends by every path (RocketMQ sends, scheduled deliveries); the gateway's own ends
+      // when the gateway closes, so that a held fetch does not hold up the shutdown.
+      const appendedAnywhere = remaining > 0 ? context.broker.waitForAppend(queues, remaining) : undefined;
+      const closing = signals?.wait(targets, remaining);
+      const cancel = (): void => {
+        appendedAnywhere?.cancel();
+        closing?.cancel();
+      };
       const round = await readOnce(request, context);
       if (round.failed || round.bytes >= Math.max(1, request.minBytes) || remaining <= 0) {
-        wait?.cancel();
+        cancel();
         return round.response;
       }
-      const appended =
-        wait === undefined
-          ? await new Promise<boolean>((resolve) => setTimeout(() => resolve(false), remaining))
-          : await wait.result;
+      const appended = await Promise.race([
+        appendedAnywhere === undefined
+          ? Promise.resolve(false)
+          : appendedAnywhere.result.then((outcome) => outcome === 'notified'),
+        ...(closing === undefined ? [] : [closing.result]),
+      ]);
+      cancel();
       if (!appended) return (await readOnce(request, context)).response;
     }
   },

@@ -8,10 +8,16 @@ import {
   type ProduceResponse,
   produceCodec,
   type RecordBatch,
+  type RecordBatchScan,
+  type RecordBatchSpan,
+  recordBatchSpans,
+  scanRecordBatch,
 } from '@eddy/protocol-kafka';
-import { batchSpans, patchedBatch } from '../batch-cache.js';
+import { patchedBatch } from '../batch-cache.js';
+import { type EncodedBatch, encodedBatchStoreOf } from '../encoded-store.js';
 import type { KafkaApiHandler, KafkaHandlerContext } from '../handler.js';
-import { recordToMessage } from '../record-mapping.js';
+import { KAFKA_RECORD_BATCH_FORMAT } from '../record-batch-decoder.js';
+import { recordToMessage, TAG_HEADER } from '../record-mapping.js';
 import { partitionError, type TopicLookup, topicLookup } from './topic-lookup.js';
 
 // What the broker's append refusals mean to a Kafka producer.
@@ -39,55 +45,104 @@ interface Appended {
   readonly baseOffset: number;
 }
 
+/**
+ * One batch of a Produce partition, checked before anything is appended: stored as it came (`scan`,
+ * when the store keeps encoded batches) or as one message per record (`decoded`).
+ */
+type ProducedBatch =
+  | { readonly kind: 'encoded'; readonly span: RecordBatchSpan; readonly header: RecordBatchScan }
+  | { readonly kind: 'messages'; readonly span: RecordBatchSpan; readonly header: RecordBatch };
+
+/**
+ * Checks every batch of a partition's `records`. With a store that keeps encoded batches, a batch is
+ * only scanned (CRC, framing, keys and tags) unless its offsetDeltas are not 0 … n-1 (its records then
+ * become messages at consecutive offsets, which the batch's own bytes would not say) or it is a control
+ * batch (refused later, as on the message path).
+ *
+ * @throws KafkaProtocolError as `decodeRecordBatches` and `scanRecordBatch` do.
+ */
+function producedBatches(records: Uint8Array, encoded: boolean): ProducedBatch[] {
+  const spans = recordBatchSpans(records);
+  if (!encoded) {
+    const decoded = decodeRecordBatches(records);
+    return decoded.map((header, index) => ({ kind: 'messages', span: spans[index] as RecordBatchSpan, header }));
+  }
+  return spans.map((span): ProducedBatch => {
+    const bytes = records.subarray(span.start, span.end);
+    const scan = scanRecordBatch(bytes, { tagHeader: TAG_HEADER });
+    if (scan.consecutiveOffsets && !scan.isControl) return { kind: 'encoded', span, header: scan };
+    return { kind: 'messages', span, header: decodeRecordBatches(bytes)[0] as RecordBatch };
+  });
+}
+
+/** The batch as the store keeps it: its own bytes, with keys and tags for the store's indexes. */
+function encodedBatchOf(bytes: Uint8Array, scan: RecordBatchScan): EncodedBatch {
+  const { count, keys, tags } = scan;
+  return {
+    format: KAFKA_RECORD_BATCH_FORMAT,
+    bytes,
+    count,
+    ...(keys === undefined ? {} : { keys: keys.map((key) => (key === undefined ? undefined : [key])) }),
+    ...(tags === undefined ? {} : { tags }),
+  };
+}
+
 /** Appends a partition's batches in order, one store append per batch; stops at the first refusal. */
 async function appendBatches(
   topic: string,
   partition: number,
   records: Uint8Array,
-  batches: readonly RecordBatch[],
+  batches: readonly ProducedBatch[],
   context: KafkaHandlerContext,
 ): Promise<Appended> {
   const { broker, state } = context;
-  const cache = state.batches;
-  const spans = cache === undefined ? [] : batchSpans(records);
+  // A store that keeps encoded batches serves them itself: a cached copy would be a second one.
+  const cache = encodedBatchStoreOf(broker.store) === undefined ? state.batches : undefined;
   let firstOffset = -1;
-  for (const [index, batch] of batches.entries()) {
-    if (batch.isControl || batch.records.length === 0)
-      return { errorCode: KafkaErrorCode.INVALID_RECORD, baseOffset: -1 };
-    if (batch.isTransactional) {
+  for (const batch of batches) {
+    const { header, span } = batch;
+    const count = batch.kind === 'encoded' ? batch.header.count : batch.header.records.length;
+    if (header.isControl || count === 0) return { errorCode: KafkaErrorCode.INVALID_RECORD, baseOffset: -1 };
+    if (header.isTransactional) {
       const code = state.transactions.checkTransactionalProduce(
         topic,
         partition,
-        batch.producerId,
-        batch.producerEpoch,
+        header.producerId,
+        header.producerEpoch,
       );
       if (code !== KafkaErrorCode.NONE) return { errorCode: code, baseOffset: -1 };
     }
-    const idempotent = batch.producerId >= 0n;
+    const idempotent = header.producerId >= 0n;
     if (idempotent) {
-      const check = state.producers.checkBatch(topic, partition, batch);
+      const check = state.producers.checkBatch(topic, partition, header);
       if (check.status === 'error') return { errorCode: check.errorCode, baseOffset: -1 };
       if (check.status === 'duplicate') {
         if (firstOffset < 0) firstOffset = check.baseOffset;
         continue;
       }
     }
-    const messages = batch.records.map((record, index) => recordToMessage(topic, batch, record, index));
-    const { baseOffset } = await broker.appendBatch(topic, partition, messages);
-    const span = spans[index];
-    if (cache !== undefined && span !== undefined && servedAsIs(batch)) {
-      // Offsets baseOffset … baseOffset + n - 1, as the batch says once its baseOffset is patched.
-      cache.add(topic, partition, {
-        baseOffset,
-        count: messages.length,
-        bytes: patchedBatch(records, span.start, span.end, baseOffset),
-        messageId: (messages[0] as Message).messageId,
-      });
+    let baseOffset: number;
+    if (batch.kind === 'encoded') {
+      const bytes = records.subarray(span.start, span.end);
+      ({ baseOffset } = await broker.appendEncodedBatch(topic, partition, encodedBatchOf(bytes, batch.header)));
+    } else {
+      const decoded = batch.header;
+      const messages = decoded.records.map((record, index) => recordToMessage(topic, decoded, record, index));
+      ({ baseOffset } = await broker.appendBatch(topic, partition, messages));
+      if (cache !== undefined && servedAsIs(decoded)) {
+        // Offsets baseOffset … baseOffset + n - 1, as the batch says once its baseOffset is patched.
+        cache.add(topic, partition, {
+          baseOffset,
+          count: messages.length,
+          bytes: patchedBatch(records, span.start, span.end, baseOffset),
+          messageId: (messages[0] as Message).messageId,
+        });
+      }
     }
     state.appends?.notify(topic, partition);
-    if (idempotent) state.producers.recordAppended(topic, partition, batch, baseOffset);
-    if (batch.isTransactional)
-      state.transactions.recordTransactionalAppend(topic, partition, batch.producerId, baseOffset);
+    if (idempotent) state.producers.recordAppended(topic, partition, header, baseOffset);
+    if (header.isTransactional)
+      state.transactions.recordTransactionalAppend(topic, partition, header.producerId, baseOffset);
     if (firstOffset < 0) firstOffset = baseOffset;
   }
   return { errorCode: KafkaErrorCode.NONE, baseOffset: firstOffset };
@@ -120,9 +175,9 @@ async function producePartition(
   if (notServed !== KafkaErrorCode.NONE) return answer(notServed);
   if (records === null) return answer(KafkaErrorCode.CORRUPT_MESSAGE);
   if (records.byteLength > context.state.config.maxMessageBytes) return answer(KafkaErrorCode.MESSAGE_TOO_LARGE);
-  let batches: RecordBatch[];
+  let batches: ProducedBatch[];
   try {
-    batches = decodeRecordBatches(records, { allowPartial: false });
+    batches = producedBatches(records, encodedBatchStoreOf(context.broker.store) !== undefined);
   } catch (error) {
     return answer(KafkaProtocolError.isKafka(error) ? error.errorCode : KafkaErrorCode.CORRUPT_MESSAGE);
   }
@@ -140,10 +195,13 @@ async function producePartition(
 }
 
 /**
- * Produce (v3–7): each partition's record batches become messages at the same offsets, one
- * `broker.appendBatch` per batch (one store append, waking the broker's long polls and held fetches).
+ * Produce (v3–7): one store append per record batch, waking the broker's long polls and held fetches.
+ * When the store keeps encoded batches, a batch is checked and scanned (`scanRecordBatch`: CRC,
+ * framing, each record's key and tag) and stored as it came with `broker.appendEncodedBatch`, taking
+ * as many offsets as it has records; Fetch serves those bytes back. Otherwise (or for a batch whose
+ * offsetDeltas are not 0 … n-1) its records become messages at the same offsets (`broker.appendBatch`),
+ * and the batch is also kept as it came (baseOffset patched) in `state.batches` for Fetch.
  * Idempotent batches go through `state.producers`, transactional ones through `state.transactions`.
- * Each appended batch is also kept as it came (baseOffset patched) in `state.batches` for Fetch.
  * acks 1 and -1 answer once the append resolved, i.e. at the store's durable point (fsynced with
  * `flush: sync`); acks 0 answers nothing. Kafka never creates a topic on Produce.
  */

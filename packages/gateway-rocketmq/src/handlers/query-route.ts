@@ -1,3 +1,4 @@
+import { resolvePlacements } from '../cluster-route.js';
 import type { CallInfo, GatewayContext } from '../gateway-context.js';
 import type { QueryRouteRequest, QueryRouteResponse } from '../proto/wire-types.js';
 import { readableTopicName } from '../resource-names.js';
@@ -5,9 +6,12 @@ import { routeQueues } from '../route.js';
 import { OK_STATUS } from '../status.js';
 
 /**
- * QueryRoute: the topic's queues on this broker. An unknown topic is created when the broker
- * auto-creates topics, else TOPIC_NOT_FOUND (the client throws NotFoundException). The request's
- * `endpoints` (the client's access point) are not needed: this broker is the whole cluster.
+ * QueryRoute: the topic's queues on every live broker that holds it, each broker with its own gRPC
+ * endpoint (as RocketMQ's proxy answers from the name server's `TopicRouteData`), so that clients send
+ * to and receive from each broker directly and a producer retries on another broker when one fails.
+ * Without name servers, or when none of them knows the topic, the route is this broker's alone: an
+ * unknown topic is created when the broker auto-creates topics, else TOPIC_NOT_FOUND (the client
+ * throws NotFoundException). The request's `endpoints` (the client's access point) are not needed.
  */
 export async function queryRoute(
   context: GatewayContext,
@@ -16,6 +20,7 @@ export async function queryRoute(
 ): Promise<QueryRouteResponse> {
   const topic = readableTopicName(request.topic);
   if ('status' in topic) return { status: topic.status, messageQueues: [] };
-  const config = await context.broker.topics.resolve(topic.name);
-  return { status: OK_STATUS, messageQueues: routeQueues(config, context.advertised) };
+  const placements = await resolvePlacements(context, topic.name);
+  const messageQueues = placements.flatMap(({ config, broker }) => routeQueues(config, broker));
+  return { status: OK_STATUS, messageQueues };
 }
