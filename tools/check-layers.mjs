@@ -27,7 +27,7 @@ const LAYERS = {
   '@eddy/checker': { layer: 0, may: ['@eddy/message'], pure: true },
   '@eddy/cluster': { layer: 1, may: [] },
   '@eddy/workloads': { layer: 1, may: ['@eddy/checker'] },
-  '@eddy/benchmark': { layer: 2, may: ['@eddy/cluster'] },
+  '@eddy/benchmark': { layer: 2, may: ['@eddy/cluster', '@eddy/workloads'] },
   '@eddy/admin-http': { layer: 4, may: ['@eddy/broker', '@eddy/http-json', '@eddy/message'] },
 };
 // Development-only helpers any package may use in its tests.

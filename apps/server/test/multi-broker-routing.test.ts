@@ -2,9 +2,9 @@
 // every broker's queues with its own endpoint, so that one official-client Producer spreads its sends
 // over all three, one SimpleConsumer reads them all back, and the Producer keeps sending when a broker dies.
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { freePort } from '@eddy/testkit';
+import { tolerateLateStreamErrors } from '@eddy/workloads';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type EddyProcess, MAIN_JS, REPO_ROOT, startEddy } from './launch.js';
@@ -52,25 +52,6 @@ async function storedOn(broker: EddyProcess, topic: string): Promise<number> {
   const response = await fetch(`${broker.httpUrl}/admin/topics/${topic}`);
   const { queues } = (await response.json()) as { queues: { maxOffset: number }[] };
   return queues.reduce((sum, queue) => sum + queue.maxOffset, 0);
-}
-
-type StreamFactory = { createTelemetryStream(endpoints: unknown): EventEmitter };
-/**
- * rocketmq-client-nodejs 1.0.8 removes every listener of a Telemetry stream when it releases it, so a reset
- * that arrives after (a broker killed) is an 'error' event nobody handles, an uncaught exception in this
- * worker. Each stream of `client` keeps a listener that drops such late errors; the client's own handling
- * (renew the stream a second later) is unchanged.
- */
-function tolerateLateStreamErrors<Client>(client: Client): Client {
-  const factory = client as unknown as StreamFactory;
-  const create = factory.createTelemetryStream.bind(factory);
-  factory.createTelemetryStream = (endpoints) => {
-    const stream = create(endpoints);
-    const removeAll = stream.removeAllListeners.bind(stream);
-    stream.removeAllListeners = (...events) => removeAll(...events).on('error', () => {});
-    return stream;
-  };
-  return client;
 }
 
 async function producer(endpoints: string, topics: string[]): Promise<Producer> {

@@ -33,6 +33,7 @@ export {
   type TransactionalProducerOptions,
 } from './kafka-transaction-workloads.js';
 export { kafkaConsumer, kafkaProducer } from './kafka-workloads.js';
+export { tolerateLateStreamErrors } from './late-stream-errors.js';
 export { Recorder } from './recorder.js';
 export { rocketDelayProducer, rocketFifoProducer, rocketTopicConsumer } from './rocketmq-feature-workloads.js';
 export { rocketConsumer, rocketProducer } from './rocketmq-workloads.js';

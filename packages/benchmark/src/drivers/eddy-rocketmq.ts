@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'node:events';
+import { tolerateLateStreamErrors } from '@eddy/workloads';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { pace } from '../pacer.js';
 import { nowMicros, stampedPayload } from '../phase-meter.js';
@@ -10,26 +10,6 @@ const SENDS_IN_FLIGHT = 64;
 const RECEIVE_BATCH = 32;
 /** Long polls per consumer at once: each receive is one RPC that waits for messages. */
 const RECEIVES_IN_FLIGHT = 4;
-
-type StreamFactory = { createTelemetryStream(endpoints: unknown): EventEmitter };
-
-/**
- * rocketmq-client-nodejs 1.0.8 removes every listener of a Telemetry stream when it releases it, so a reset
- * that arrives after (the broker stopped once the phase is over) is an 'error' event nobody handles: an
- * uncaught exception. Each stream of `client` keeps a listener that drops such late errors; the client's
- * own handling while it runs is unchanged.
- */
-function tolerateLateStreamErrors<Client>(client: Client): Client {
-  const factory = client as unknown as StreamFactory;
-  const create = factory.createTelemetryStream.bind(factory);
-  factory.createTelemetryStream = (endpoints) => {
-    const stream = create(endpoints);
-    const removeAll = stream.removeAllListeners.bind(stream);
-    stream.removeAllListeners = (...events) => removeAll(...events).on('error', () => {});
-    return stream;
-  };
-  return client;
-}
 
 /** Eddy over RocketMQ 5 gRPC with the official Node client: Producer and SimpleConsumer (receive + ack). */
 export const eddyRocketmqDriver: SystemDriver = {
