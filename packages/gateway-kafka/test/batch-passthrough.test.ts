@@ -9,10 +9,10 @@ import {
   fetchCodec,
   type RecordBatch,
 } from '@eddy/protocol-kafka';
-import { CompressionTypes, type Consumer, Kafka, logLevel } from 'kafkajs';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type KafkaGateway, startKafkaGateway } from '../src/index.js';
-import { type KafkaFixture, kafkaFixture, text } from './fixture.js';
+import { gzipValue, type KafkaFixture, kafkaFixture, produceGzipBatches, text } from './fixture.js';
 import { protocolClient } from './protocol-client.js';
 
 const KCAT = '/usr/bin/kcat';
@@ -132,18 +132,8 @@ describe('produced batches served as they came', () => {
   it('kafkajs gzip batches come back compressed from the cache, and re-encoded after a gateway restart', async () => {
     await fixture.broker.topics.create({ name: 'gz', queueCount: 1 });
     const kafka = new Kafka({ clientId: 'gz', brokers: [fixture.bootstrap], logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
-    await producer.connect();
-    const value = (index: number) => `value-${index}-${'x'.repeat(index * 7)}`;
-    for (let send = 0; send < 3; send++) {
-      await producer.send({
-        topic: 'gz',
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        messages: Array.from({ length: 4 }, (_, i) => ({ key: `k${send * 4 + i}`, value: value(send * 4 + i) })),
-      });
-    }
-    await producer.disconnect();
+    await produceGzipBatches(kafka, 'gz');
+    const value = gzipValue;
     const expected = offsetsAndValues(12, value);
 
     expect(fixture.gateway.state.batches?.size).toBe(3);

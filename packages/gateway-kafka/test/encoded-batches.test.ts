@@ -18,7 +18,7 @@ import {
 } from '@eddy/protocol-kafka';
 import { openCommitLogStore } from '@eddy/store-commitlog';
 import { makeTempDir } from '@eddy/testkit';
-import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EncodedEntryReader, encodedBatchStoreOf, type StoredEntry } from '../src/encoded-store.js';
 import {
@@ -27,7 +27,7 @@ import {
   recordToMessage,
   startKafkaGateway,
 } from '../src/index.js';
-import { type KafkaFixture, kafkaFixture, text } from './fixture.js';
+import { gzipValue, type KafkaFixture, kafkaFixture, produceGzipBatches, text } from './fixture.js';
 import { protocolClient } from './protocol-client.js';
 
 const utf8 = (value: string): Uint8Array => new TextEncoder().encode(value);
@@ -206,18 +206,8 @@ describe('Kafka batches stored as they came (CommitLog)', () => {
 
   it('keeps gzip batches compressed, serves a batch whole from inside it, and kafkajs consumes them', async () => {
     await fixture.broker.topics.create({ name: 'gz', queueCount: 1 });
-    const producer = kafka.producer();
-    await producer.connect();
-    const value = (index: number) => `value-${index}-${'x'.repeat(index * 7)}`;
-    for (let send = 0; send < 3; send++) {
-      await producer.send({
-        topic: 'gz',
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        messages: Array.from({ length: 4 }, (_, i) => ({ key: `k${send * 4 + i}`, value: value(send * 4 + i) })),
-      });
-    }
-    await producer.disconnect();
+    await produceGzipBatches(kafka, 'gz');
+    const value = gzipValue;
     const entries = await storedEntries(store, 'gz');
     expect(entries.map((entry) => entry.kind === 'batch' && entry.baseOffset)).toEqual([0, 4, 8]);
 

@@ -8,6 +8,7 @@ type MessageStore = Broker['store'];
 import { openCommitLogStore } from '@eddy/store-commitlog';
 import { openMemoryStore } from '@eddy/store-memory';
 import { makeTempDir } from '@eddy/testkit';
+import { CompressionTypes, type Kafka } from 'kafkajs';
 import {
   type KafkaGateway,
   type KafkaGatewayConfig,
@@ -55,3 +56,24 @@ export async function kafkaFixture(
 
 export const text = (bytes: Uint8Array | Buffer | null | undefined): string | null =>
   bytes === null || bytes === undefined ? null : Buffer.from(bytes).toString('utf8');
+
+/** The value of record `index` of {@link produceGzipBatches}. */
+export const gzipValue = (index: number): string => `value-${index}-${'x'.repeat(index * 7)}`;
+
+/** Three gzip batches of 4 records each (keys `k0…k11`, values {@link gzipValue}) produced to `topic` by kafkajs, acks -1. */
+export async function produceGzipBatches(kafka: Kafka, topic: string): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let send = 0; send < 3; send++) {
+      await producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: Array.from({ length: 4 }, (_, i) => ({ key: `k${send * 4 + i}`, value: gzipValue(send * 4 + i) })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
