@@ -7,7 +7,9 @@
  *   librdkafka consumer reading them back; kcat (also librdkafka) on the 1 KiB acks=1 case for
  *   comparison;
  * - kafkajs 2.2.4 producer (awaited `send()`s of 1,000) and consumer throughput, and its end-to-end
- *   latency at a steady 10,000 msgs/s (timestamp in the payload, read by a consumer in this process);
+ *   latency at a steady 10,000 msgs/s (timestamp in the payload; producer and consumer each in a
+ *   process of its own, bench/kafkajs-latency-client.ts), with the same latency measured through
+ *   librdkafka producer and consumer processes as the reference for the broker's own share;
  * - the machine's raw sequential write rate (1 GiB, `fs.writeSync` of 1 MiB chunks, `fsync`) as the
  *   physical limit, and the broker's CPU seconds per phase from /proc/<pid>/stat;
  * - one more broker run under `node --cpu-prof` during the librdkafka 1 KiB acks=1 produce and the
@@ -17,16 +19,26 @@
  * there, else appended). Build first:
  *
  * ```sh
- * npm run bench:kafka   # = npx turbo run build && node --initial-old-space-size=256 --import tsx bench/kafka.bench.ts
+ * npm run bench:kafka   # = npx turbo run build && node --initial-old-space-size=256 --max-semi-space-size=64 --import tsx bench/kafka.bench.ts
  * ```
  *
  * Environment: `EDDY_BENCH_MESSAGES_100` (default 500000), `EDDY_BENCH_MESSAGES_1K` (600000),
  * `EDDY_BENCH_MESSAGES_SYNC` (200000), `EDDY_BENCH_MESSAGES_KAFKAJS` (100000), `EDDY_BENCH_DIR` (temp
  * directories, default the OS temp directory), `EDDY_BENCH_PYTHON` (default /usr/bin/python3),
- * `EDDY_BENCH_NO_DOCS=1` to leave the docs alone.
+ * `EDDY_BENCH_NO_DOCS=1` to leave the docs alone, `EDDY_BENCH_ONLY=latency` for the latency phase alone,
+ * `EDDY_BENCH_DEBUG=1` to print the broker's last output when a phase fails.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statfsSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -60,8 +72,8 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) |
 
 // The librdkafka client: one produce or consume case per call, a JSON line on stdout.
 const PYTHON_CLIENT = `
-import json, os, sys, time
-from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING, KafkaError
+import json, os, struct, sys, time
+from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING, OFFSET_END, KafkaError
 mode, bootstrap, topic, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 t0 = os.times()
 def cpu():
@@ -99,10 +111,64 @@ if mode == 'produce':
     c.close()
     print(json.dumps({'seconds': seconds, 'ok': high - low, 'err': state['err'], 'left': left,
                       'first': state['first'], 'cpu': cpu_used}))
+elif mode == 'lat-produce':
+    # Steady rate between two CLOCK_MONOTONIC times (ms; time.monotonic reads the clock Node's hrtime
+    # reads): every millisecond the messages due, each stamped when made; linger.ms 0, acks=-1.
+    size, rate, begin, end = int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), float(sys.argv[8])
+    state = {'err': 0, 'first': None}
+    def delivered(err, msg):
+        if err is not None:
+            state['err'] += 1
+            if state['first'] is None: state['first'] = str(err)
+    p = Producer({'bootstrap.servers': bootstrap, 'acks': '-1', 'linger.ms': 0, 'compression.type': 'none'})
+    p.list_topics(topic, timeout=10)
+    pad = b'x' * (size - 12)
+    sent = 0
+    while time.monotonic() * 1000 < begin: time.sleep(0.001)
+    while True:
+        now = time.monotonic() * 1000
+        if now >= end: break
+        due = int((now - begin) / 1000 * rate) - sent
+        for _ in range(due):
+            p.produce(topic, struct.pack('<dI', time.monotonic() * 1000, 0xeddc0de) + pad, on_delivery=delivered)
+        sent += max(due, 0)
+        p.poll(0)
+        time.sleep(0.001)
+    left = p.flush(30)
+    print(json.dumps({'sent': sent, 'err': state['err'], 'first': state['first'], 'left': left, 'cpu': cpu()}))
+elif mode == 'lat-consume':
+    # Reads from the end until n stamped messages came or the deadline passed; latency = arrival - stamp
+    # for those stamped at or after measure_from. Prints 'ready' once it has its first fetch answered.
+    measure_from, deadline = float(sys.argv[5]), float(sys.argv[6])
+    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'bench-' + topic, 'enable.auto.commit': False,
+                  'enable.partition.eof': True})
+    c.assign([TopicPartition(topic, 0, OFFSET_END)])
+    ready = False
+    got, lat = 0, []
+    while got < n and time.monotonic() * 1000 < deadline:
+        # poll(): consume(n) would wait for n messages or its timeout, holding early arrivals back.
+        m = c.poll(0.05)
+        if m is not None:
+            now = time.monotonic() * 1000
+            if m.error() is not None:
+                if not ready and m.error().code() == KafkaError._PARTITION_EOF:
+                    ready = True
+                    print('ready', flush=True)
+                continue
+            v = m.value()
+            if v is None or len(v) < 12: continue
+            stamp, mark = struct.unpack_from('<dI', v)
+            if mark != 0xeddc0de: continue
+            got += 1
+            if stamp >= measure_from: lat.append(now - stamp)
+    c.close()
+    print(json.dumps({'received': got, 'lat': lat, 'cpu': cpu()}))
 else:
+    client_errors = []
     c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'bench-' + topic, 'enable.auto.commit': False,
                   'fetch.max.bytes': 52428800, 'max.partition.fetch.bytes': 10485760,
-                  'queued.max.messages.kbytes': 262144, 'enable.partition.eof': False})
+                  'queued.max.messages.kbytes': 262144, 'enable.partition.eof': False,
+                  'error_cb': lambda e: client_errors.append(str(e))})
     c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     # Timed from the first batch on, as kcat's rate is: the steady rate, without connecting and the first fetch.
     got, size, err, first, start, head = 0, 0, 0, None, None, 0
@@ -122,8 +188,9 @@ else:
                 if first is None: first = str(e)
         last = time.perf_counter()
     c.close()
-    seconds = (last - start) * n / (n - head) if start is not None and head < n else float('nan')
-    print(json.dumps({'seconds': seconds, 'ok': got, 'bytes': size, 'err': err, 'first': first, 'cpu': cpu()}))
+    seconds = (last - start) * n / (n - head) if start is not None and head < n else None
+    if first is None and client_errors: first = client_errors[0]
+    print(json.dumps({'seconds': seconds, 'ok': got, 'bytes': size, 'err': err + len(client_errors), 'first': first, 'cpu': cpu()}))
 `;
 
 interface Row {
@@ -192,7 +259,14 @@ function rawWriteRate(dir: string): number {
 
 class BrokerChild {
   private exit: string | undefined;
-  private output = '';
+  output = '';
+  /** Bytes the broker has printed so far. */
+  outputLength = 0;
+
+  /** What the broker printed after `length` bytes of output (as far as the last 8000 characters go). */
+  outputSince(length: number): string {
+    return this.output.slice(-Math.min(this.output.length, this.outputLength - length));
+  }
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
@@ -200,6 +274,7 @@ class BrokerChild {
   ) {
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-8000);
+      this.outputLength += chunk.length;
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -289,8 +364,13 @@ async function phase(
   if (broker.died) return { ...row, rate: `not run: ${broker.died}` };
   const before = broker.cpu();
   const from = monotonicUs();
+  const outputBefore = broker.outputLength;
   try {
     const { seconds, clientCpu } = await measure();
+    // The broker deleting segments for disk space mid-run would cut reads short and slow writes.
+    if (broker.outputSince(outputBefore).includes('diskMaxUsedRatio')) {
+      throw new Error(`the disk under ${BASE_DIR} went over the broker's diskMaxUsedRatio: free space and rerun`);
+    }
     windows?.push({ fromUs: from, toUs: monotonicUs() });
     const after = broker.cpu();
     const result = { ...row, rate: row.messages / seconds, brokerCpu: after - before, clientCpu };
@@ -299,6 +379,7 @@ async function phase(
   } catch (error) {
     const text = `failed: ${(error as Error).message}${broker.died ? `; ${broker.died}` : ''}`;
     process.stderr.write(`${row.phase} · ${row.client}: ${text}\n`);
+    if (settings.EDDY_BENCH_DEBUG) process.stderr.write(`broker output: ${broker.output.slice(-3000)}\n`);
     return { ...row, rate: text };
   }
 }
@@ -427,6 +508,7 @@ async function kafkajsConsume(broker: BrokerChild, topic: string, n: number) {
 }
 
 interface Latency {
+  readonly client: string;
   readonly sent: number;
   readonly received: number;
   readonly samples: number;
@@ -438,84 +520,165 @@ interface Latency {
   readonly brokerCpu: number;
 }
 
-/** kafkajs producer at a steady rate (sends every 1 ms of what is due) and a consumer in this process. */
-async function kafkajsLatency(broker: BrokerChild, topic: string, size: number): Promise<Latency> {
-  const kafka = kafkaClient(broker, 'bench-latency');
-  const producer = kafka.producer({ allowAutoTopicCreation: true });
-  const consumer = kafka.consumer({ groupId: `bench-${topic}`, maxWaitTimeInMs: 5000 });
-  await producer.connect();
-  await consumer.connect();
-  try {
-    await producer.send({ topic, messages: [{ value: Buffer.alloc(size) }] }); // creates the topic
-    await consumer.subscribe({ topics: [topic], fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    const latencies: number[] = [];
-    let received = 0;
-    let measureFrom = Number.POSITIVE_INFINITY;
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const now = performance.now();
-        for (const message of batch.messages) {
-          const value = message.value;
-          if (value === null || value.length < 16 || value.readUInt32LE(8) !== 0xeddc0de) continue;
-          received++;
-          const stamp = value.readDoubleLE(0);
-          if (stamp >= measureFrom) latencies.push(now - stamp);
-        }
-      },
+// The latency phase's client processes: Node flags an application serving steady traffic would run with
+// (a 256 MB initial old space, 64 MB semi-spaces: kafkajs's encoder allocates about 17 bytes of Buffers
+// per byte sent, and on V8's defaults that meant a collection every ~0.2 s stalling the process).
+const CLIENT_NODE_FLAGS = ['--initial-old-space-size=256', '--max-semi-space-size=64'];
+const LATENCY_CLIENT = fileURLToPath(new URL('./kafkajs-latency-client.ts', import.meta.url));
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+function latencyOf(
+  client: string,
+  latencies: number[],
+  sent: number,
+  received: number,
+  seconds: number,
+  brokerCpu: number,
+): Latency {
+  latencies.sort((a, b) => a - b);
+  return {
+    client,
+    sent,
+    received,
+    samples: latencies.length,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    p999: percentile(latencies, 0.999),
+    max: latencies[latencies.length - 1] ?? Number.NaN,
+    rate: sent / seconds,
+    brokerCpu,
+  };
+}
+
+/** Starts a child whose stdout is kept; `ready` resolves when it prints a line starting with `ready`. */
+function startChild(command: string, args: string[]) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const ready = new Promise<void>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.startsWith('ready')) resolve();
     });
-    await joined;
-    await sleep(500);
-    const cpuBefore = broker.cpu();
-    const start = performance.now();
-    measureFrom = start + LATENCY_WARMUP_SECONDS * 1000;
-    const end = measureFrom + LATENCY_SECONDS * 1000;
-    let sent = 0;
-    let failure: unknown;
-    const inFlight = new Set<Promise<unknown>>();
-    while (failure === undefined) {
-      const now = performance.now();
-      if (now >= end) break;
-      const due = Math.floor(((now - start) / 1000) * LATENCY_RATE) - sent;
-      if (due > 0) {
-        const messages = Array.from({ length: due }, () => {
-          const value = Buffer.alloc(size, 'x');
-          value.writeDoubleLE(performance.now(), 0);
-          value.writeUInt32LE(0xeddc0de, 8);
-          return { value };
-        });
-        sent += due;
-        const send = producer.send({ topic, acks: -1, messages }).catch((error: unknown) => {
-          failure = error;
-        });
-        inFlight.add(send);
-        void send.finally(() => inFlight.delete(send));
-      }
-      await sleep(1);
-    }
-    await Promise.all(inFlight);
-    const waitUntil = performance.now() + 5000;
-    while (received < sent && performance.now() < waitUntil) await sleep(10);
-    const brokerCpu = broker.cpu() - cpuBefore;
-    if (failure !== undefined) throw new Error(`send failed: ${(failure as Error).message}`);
-    const seconds = (performance.now() - start) / 1000;
-    latencies.sort((a, b) => a - b);
-    return {
-      sent,
-      received,
-      samples: latencies.length,
-      p50: percentile(latencies, 0.5),
-      p99: percentile(latencies, 0.99),
-      p999: percentile(latencies, 0.999),
-      max: latencies[latencies.length - 1] ?? Number.NaN,
-      rate: sent / ((end - start) / 1000),
-      brokerCpu: brokerCpu * ((end - start) / 1000 / seconds),
-    };
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await producer.disconnect().catch(() => undefined);
-  }
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(-1));
+    child.once('exit', resolve);
+  });
+  /** The last line printed, parsed, once the child has exited 0. */
+  const result = async <T>(what: string): Promise<T> => {
+    const code = await exited;
+    const line = out.trim().split('\n').pop() ?? '';
+    if (code !== 0 || !line.startsWith('{')) throw new Error(`${what} exited ${code}: ${err.trim().slice(-500)}`);
+    return JSON.parse(line) as T;
+  };
+  return { ready, exited, result };
+}
+
+/**
+ * kafkajs end to end: a kafkajs producer and a kafkajs group consumer, each in its own process
+ * (bench/kafkajs-latency-client.ts, with CLIENT_NODE_FLAGS); the producer sends what is due every
+ * millisecond at LATENCY_RATE, each value stamped when made; the consumer takes arrival − stamp.
+ */
+async function kafkajsLatency(broker: BrokerChild, topic: string, size: number): Promise<Latency> {
+  const creator = kafkaClient(broker, 'bench-latency').producer({ allowAutoTopicCreation: true });
+  await creator.connect();
+  await creator.send({ topic, messages: [{ value: Buffer.alloc(16) }] }); // creates the topic
+  await creator.disconnect();
+  const client = (args: string[]) =>
+    startChild(process.execPath, [...CLIENT_NODE_FLAGS, '--import', 'tsx', LATENCY_CLIENT, ...args]);
+  // Both processes need a few seconds to load and join before the producer's start time.
+  const start = monotonicMs() + 8000;
+  const measureFrom = start + LATENCY_WARMUP_SECONDS * 1000;
+  const end = measureFrom + LATENCY_SECONDS * 1000;
+  const expected = Math.floor(((end - start) / 1000) * LATENCY_RATE);
+  const consumer = client([
+    'consume',
+    broker.bootstrap,
+    topic,
+    String(expected),
+    String(measureFrom),
+    String(end + 2500),
+  ]);
+  await Promise.race([consumer.ready, consumer.exited]);
+  if (monotonicMs() > start - 2500) throw new Error('the kafkajs consumer took too long to join');
+  const cpuBefore = broker.cpu();
+  const producer = client([
+    'produce',
+    broker.bootstrap,
+    topic,
+    String(size),
+    String(LATENCY_RATE),
+    String(start),
+    String(end),
+  ]);
+  const produced = await producer.result<{ sent: number; failures: number; firstFailure: string | null }>(
+    'kafkajs producer',
+  );
+  const consumed = await consumer.result<{ received: number; latencies: number[] }>('kafkajs consumer');
+  const brokerCpu = broker.cpu() - cpuBefore;
+  if (produced.failures > 0) throw new Error(`${produced.failures} sends failed: ${produced.firstFailure}`);
+  return latencyOf(
+    'kafkajs 2.2.4',
+    consumed.latencies,
+    produced.sent,
+    consumed.received,
+    (end - start) / 1000,
+    brokerCpu,
+  );
+}
+
+/**
+ * The same measurement with librdkafka (confluent-kafka) producer and consumer processes, linger.ms 0:
+ * the broker's share of the latency when the clients themselves do not stall.
+ */
+async function librdkafkaLatency(script: string, broker: BrokerChild, topic: string, size: number): Promise<Latency> {
+  const creator = kafkaClient(broker, 'bench-latency-rd').producer({ allowAutoTopicCreation: true });
+  await creator.connect();
+  await creator.send({ topic, messages: [{ value: Buffer.alloc(16) }] }); // creates the topic
+  await creator.disconnect();
+  const start = monotonicMs() + 4000;
+  const measureFrom = start + LATENCY_WARMUP_SECONDS * 1000;
+  const end = measureFrom + LATENCY_SECONDS * 1000;
+  const expected = Math.floor(((end - start) / 1000) * LATENCY_RATE);
+  const consumer = startChild(PYTHON, [
+    script,
+    'lat-consume',
+    broker.bootstrap,
+    topic,
+    String(expected),
+    String(measureFrom),
+    String(end + 2500),
+  ]);
+  await Promise.race([consumer.ready, consumer.exited]);
+  const cpuBefore = broker.cpu();
+  const args = [
+    'lat-produce',
+    broker.bootstrap,
+    topic,
+    '0',
+    String(size),
+    String(LATENCY_RATE),
+    String(start),
+    String(end),
+  ];
+  const produced = await startChild(PYTHON, [script, ...args]).result<{ sent: number; err: number; first: string }>(
+    'python producer',
+  );
+  const consumed = await consumer.result<{ received: number; lat: number[] }>('python consumer');
+  const brokerCpu = broker.cpu() - cpuBefore;
+  if (produced.err > 0) throw new Error(`${produced.err} deliveries failed: ${produced.first}`);
+  return latencyOf(
+    'librdkafka (confluent-kafka)',
+    consumed.lat,
+    produced.sent,
+    consumed.received,
+    (end - start) / 1000,
+    brokerCpu,
+  );
 }
 
 function rateCell(row: Row): string {
@@ -573,7 +736,22 @@ function profileLines(title: string, summary: ProfileSummary | string): string[]
   return lines;
 }
 
+// What one run writes under BASE_DIR at most (the phases' logs, the kcat input, the raw write test).
+const RUN_BYTES = 6e9;
+
+/** Refuses to start when the run would take the disk near the broker's diskMaxUsedRatio (0.75). */
+function checkFreeSpace(): void {
+  const stats = statfsSync(BASE_DIR);
+  const usedAfter = (stats.blocks - stats.bavail + RUN_BYTES / stats.bsize) / stats.blocks;
+  if (usedAfter > 0.75) {
+    throw new Error(
+      `${BASE_DIR} would be ${(usedAfter * 100).toFixed(0)} % used during the run (blocks available to this user): the broker starts deleting segments at 75 %. Free space (or set EDDY_BENCH_DIR) and rerun.`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  checkFreeSpace();
   const began = performance.now();
   const work = await mkdtemp(join(BASE_DIR, 'eddy-bench-kafka-'));
   const script = join(work, 'librdkafka-client.py');
@@ -588,7 +766,7 @@ async function main(): Promise<void> {
   const mode = 'child process `node apps/kafka/dist/main.js` (eddy-kafka, CommitLog store, 1 partition per topic)';
   process.stderr.write(`broker under test: ${mode}\n`);
   const rows: Row[] = [];
-  let latency: Latency | string = 'not run';
+  const latencies: (Latency | string)[] = [];
   let profile: { produce: ProfileSummary | string; consume: ProfileSummary | string } = {
     produce: 'not run',
     consume: 'not run',
@@ -692,13 +870,20 @@ async function main(): Promise<void> {
             () => kafkajsConsume(broker, 'js-1k', NJS),
           ),
         );
-      if (broker.died) latency = `not run: ${broker.died}`;
-      else {
+      for (const [client, measure] of [
+        ['kafkajs 2.2.4', () => kafkajsLatency(broker, 'js-latency', 1024)],
+        ['librdkafka (confluent-kafka)', () => librdkafkaLatency(script, broker, 'rd-latency', 1024)],
+      ] as const) {
+        if (broker.died) {
+          latencies.push(`${client}: not run: ${broker.died}`);
+          continue;
+        }
         try {
-          latency = await kafkajsLatency(broker, 'js-latency', 1024);
-          process.stderr.write(`latency: p50 ${latency.p50.toFixed(2)} p99 ${latency.p99.toFixed(2)} ms\n`);
+          const latency = await measure();
+          latencies.push(latency);
+          process.stderr.write(`latency ${client}: p50 ${latency.p50.toFixed(2)} p99 ${latency.p99.toFixed(2)} ms\n`);
         } catch (error) {
-          latency = `failed: ${(error as Error).message}${broker.died ? `; ${broker.died}` : ''}`;
+          latencies.push(`${client}: failed: ${(error as Error).message}${broker.died ? `; ${broker.died}` : ''}`);
         }
       }
     } finally {
@@ -766,19 +951,18 @@ async function main(): Promise<void> {
     .map((l) => l.toFixed(2))
     .join(', ');
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const lat = latency;
-  const latencyLines =
-    typeof lat === 'string'
-      ? [`kafkajs end-to-end latency at ${number(LATENCY_RATE)} msgs/s: ${lat}`]
-      : [
-          `| kafkajs end-to-end, 1 KiB, acks=-1, async flush | p50 | p99 | p99.9 | max | sent · received | broker CPU | target |`,
-          '|---|---:|---:|---:|---:|---:|---:|---|',
-          `| ${number(lat.rate)} msgs/s for ${LATENCY_SECONDS} s (after ${LATENCY_WARMUP_SECONDS} s warm-up) | ${lat.p50.toFixed(2)} ms | ${lat.p99.toFixed(2)} ms | ${lat.p999.toFixed(2)} ms | ${lat.max.toFixed(2)} ms | ${number(lat.sent)} · ${number(lat.received)} | ${number((lat.brokerCpu / (LATENCY_SECONDS + LATENCY_WARMUP_SECONDS)) * 100)} % of a core | p99 ≤ 5 ms ${lat.p99 <= 5 ? '✅' : '❌'} |`,
-        ];
+  const latencyRow = (lat: Latency): string =>
+    `| ${lat.client} | ${number(lat.rate)} msgs/s for ${LATENCY_SECONDS} s (after ${LATENCY_WARMUP_SECONDS} s warm-up) | ${lat.p50.toFixed(2)} ms | ${lat.p99.toFixed(2)} ms | ${lat.p999.toFixed(2)} ms | ${lat.max.toFixed(2)} ms | ${number(lat.sent)} · ${number(lat.received)} | ${number((lat.brokerCpu / (LATENCY_SECONDS + LATENCY_WARMUP_SECONDS)) * 100)} % of a core | ${lat.client.startsWith('kafkajs') ? `p99 ≤ 5 ms ${lat.p99 <= 5 ? '✅' : '❌'}` : 'reference'} |`;
+  const latencyLines = [
+    '| end-to-end, 1 KiB, acks=-1, async flush | rate | p50 | p99 | p99.9 | max | sent · received | broker CPU | target |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    ...latencies.filter((lat): lat is Latency => typeof lat !== 'string').map(latencyRow),
+    ...latencies.filter((lat): lat is string => typeof lat === 'string').map((text) => `\n${text}`),
+  ];
   const section = [
     SECTION,
     '',
-    "`npm run bench:kafka` (`bench/kafka.bench.ts`, run as `node --initial-old-space-size=256 --import tsx`: the kafkajs clients live in the bench process, and on V8's default ~10 MB heap they ran a full GC every ~0.2 s, 5–14 ms each, which showed in the latency tail): the broker under test is a",
+    "`npm run bench:kafka` (`bench/kafka.bench.ts`, run as `node --initial-old-space-size=256 --max-semi-space-size=64 --import tsx`; the kafkajs clients of the latency phase run in processes of their own with the same flags: kafkajs's encoder allocates about 17 bytes of Buffers per byte sent, and on V8's defaults its process collected every ~0.15 s, 4–17 ms each, which was most of the latency tail): the broker under test is a",
     `${mode}, started with a temporary data directory and a free port, \`--flush async\` (and again \`--flush sync\`), clients on the same machine. librdkafka is confluent-kafka ${'(Python, /usr/bin/python3)'} with acks as shown, \`linger.ms\` 5 for 100 B and 20 for 1 KiB (1 MB batches fill at ~10,000 records of 100 B but ~1,000 of 1 KiB; kcat the same), \`batch.num.messages\` 10,000, \`batch.size\` 1,000,000, no compression, no idempotence; rates are measured by the client, from the first \`produce()\` to the end of the final \`flush()\` (all deliveries acknowledged; no per-message delivery callback, so the partition's end offset is checked afterwards to equal the count, and any error fails the phase), and for consumers from the first batch received to the last message (\`consume(10000)\`, counting \`len(message)\`; kcat prints only offsets, \`-f '%o\\n'\`, timed from its first output to its exit): the steady rate, without process start, connection and first fetch. MB = 10⁶ bytes of values. Broker CPU is utime + stime of the broker process over the phase (/proc/<pid>/stat).`,
     '',
     `Machine: ${cpu}, ${cpus().length} cores (VM) · Node ${process.version} · load average ${load} at the end · run took ${number(seconds)} s. Raw sequential write (1 GiB, \`fs.writeSync\` of 1 MiB chunks, \`fsync\`), the physical limit: **${number(raw)} MB/s**.`,
@@ -790,6 +974,8 @@ async function main(): Promise<void> {
     ...limits(rows, raw),
     '',
     ...latencyLines,
+    '',
+    `End to end: each value carries the CLOCK_MONOTONIC time it was made; the consumer takes arrival − stamp for values made after the warm-up. kafkajs: the producer sends what is due every millisecond (about ${number(LATENCY_RATE / 1000)} messages a \`send()\`), the group consumer uses \`eachBatch\`, each in its own Node process. librdkafka (the reference: the broker's share when the clients themselves do not stall): a Python producer with \`linger.ms\` 0 and a \`poll()\` consumer, each in its own process. Broker CPU is per second of the phase.`,
     '',
     '### Where the time goes (`node --cpu-prof` on the broker, self time)',
     '',

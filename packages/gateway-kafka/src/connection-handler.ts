@@ -13,6 +13,7 @@ import {
 } from '@eddy/protocol-kafka';
 import type { KafkaGatewayState } from './gateway-state.js';
 import type { KafkaApiHandler, KafkaConnection, KafkaHandlerContext } from './handler.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
 
 const API_VERSIONS_KEY = 18;
 // Requests decoded but not yet answered on one connection; past this the socket stops being read
@@ -27,6 +28,8 @@ export interface ConnectionShared {
   readonly handlers: ReadonlyMap<number, KafkaApiHandler>;
   readonly maxRequestBytes: number;
   readonly observe: ((api: string, ms: number, code: string) => void) | undefined;
+  /** Fetch reads into these and they come back once the response is written. */
+  readonly readBuffers: ReadBufferPool;
 }
 
 // One request's place in the reply order.
@@ -37,6 +40,8 @@ interface Slot {
   bytes: readonly Uint8Array[] | undefined;
   /** Close the connection instead of answering (and drop what follows). */
   close: boolean;
+  /** What to run once `bytes` are handed to the socket. */
+  written: (() => void)[] | undefined;
 }
 
 /**
@@ -146,7 +151,7 @@ export class ConnectionHandler {
   }
 
   #dispatch(frame: Uint8Array): void {
-    const slot: Slot = { done: false, bytes: undefined, close: false };
+    const slot: Slot = { done: false, bytes: undefined, close: false, written: undefined };
     this.#slots.push(slot);
     const { handlers, logger } = this.#shared;
     const reader = new KafkaReader(frame);
@@ -208,6 +213,11 @@ export class ConnectionHandler {
       connection: this.connection,
       apiVersion,
       clientId,
+      readBuffers: this.#shared.readBuffers,
+      onResponseWritten: (callback) => {
+        slot.written ??= [];
+        slot.written.push(callback);
+      },
     };
     let response: unknown;
     try {
@@ -286,12 +296,23 @@ export class ConnectionHandler {
       }
       const pieces = next.bytes;
       if (pieces === undefined) continue;
+      const written = next.written;
+      // The callback of the last piece: the socket has taken all of them (or failed, and closes).
+      const done =
+        written === undefined
+          ? undefined
+          : (error?: Error | null) => {
+              if (error) return;
+              for (const callback of written) callback();
+            };
       if (pieces.length === 1) {
-        this.#socket.write(pieces[0] as Uint8Array);
+        this.#socket.write(pieces[0] as Uint8Array, done);
       } else {
         // One writev for the frame's pieces.
         this.#socket.cork();
-        for (const piece of pieces) this.#socket.write(piece);
+        for (let i = 0; i < pieces.length; i++) {
+          this.#socket.write(pieces[i] as Uint8Array, i === pieces.length - 1 ? done : undefined);
+        }
         this.#socket.uncork();
       }
     }

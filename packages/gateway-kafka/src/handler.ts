@@ -1,6 +1,7 @@
 import type { Broker } from '@eddy/broker';
 import type { ApiCodec } from '@eddy/protocol-kafka';
 import type { KafkaGatewayState } from './gateway-state.js';
+import type { ReadBufferPool } from './read-buffer-pool.js';
 
 /** One client connection, as handlers see it. */
 export interface KafkaConnection {
@@ -20,6 +21,14 @@ export interface KafkaHandlerContext {
   /** The negotiated version of this request (within the codec's range). */
   readonly apiVersion: number;
   readonly clientId: string | null;
+  /** Buffers to read stored batches into, when the listener recycles them (see {@link ReadBufferPool}). */
+  readonly readBuffers?: ReadBufferPool;
+  /**
+   * Runs `callback` once this request's response has been handed to the socket in full (not when the
+   * connection closes first, nor when there is no response): the moment buffers the response refers
+   * to may be reused.
+   */
+  readonly onResponseWritten?: (callback: () => void) => void;
 }
 
 /** One Kafka API: its codec and what the broker does with a request. */

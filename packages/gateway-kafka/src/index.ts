@@ -40,6 +40,7 @@ export type {
 export type { KafkaApiHandler, KafkaConnection, KafkaHandlerContext } from './handler.js';
 export { KAFKA_HANDLERS } from './handlers/index.js';
 export { type KafkaGateway, type KafkaGatewayOptions, startKafkaGateway } from './kafka-gateway.js';
+export { ReadBufferPool } from './read-buffer-pool.js';
 export {
   KAFKA_RECORD_BATCH_FORMAT,
   type KafkaRecordBatchDecoder,

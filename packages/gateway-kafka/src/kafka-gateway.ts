@@ -8,6 +8,7 @@ import { createGatewayState } from './default-state.js';
 import type { KafkaGatewayConfig, KafkaGatewayState } from './gateway-state.js';
 import type { KafkaApiHandler } from './handler.js';
 import { KAFKA_HANDLERS } from './handlers/index.js';
+import { ReadBufferPool } from './read-buffer-pool.js';
 
 /** Options of {@link startKafkaGateway}. */
 export interface KafkaGatewayOptions {
@@ -82,6 +83,7 @@ export async function startKafkaGateway(options: KafkaGatewayOptions): Promise<K
     handlers,
     maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
     observe: options.observe,
+    readBuffers: new ReadBufferPool(),
   };
 
   const connections = new Set<ConnectionHandler>();

@@ -6,12 +6,14 @@ import { createMessage, type StoredMessage } from '@eddy/message';
 import {
   assembleRecordBatch,
   decodeRecordBatches,
+  decodeResponseHeader,
   encodeRecordBatch,
   encodeRecords,
   type FetchPartitionResponse,
   type FetchRequest,
   fetchCodec,
   KafkaErrorCode,
+  KafkaReader,
   type KafkaRecordInit,
   produceCodec,
   type RecordBatch,
@@ -289,6 +291,41 @@ describe('Kafka batches stored as they came (CommitLog)', () => {
     expect((await rawFetch(fixture.gateway.port, 'mixed', 6)).partition.errorCode).toBe(
       KafkaErrorCode.OFFSET_OUT_OF_RANGE,
     );
+  });
+
+  it('recycles the read buffers of a fetch only after its answer is written, even when the client reads slowly', async () => {
+    await fixture.broker.topics.create({ name: 'recycled', queueCount: 1 });
+    const client = await protocolClient(fixture.gateway.port);
+    try {
+      // 16 batches of 4 records, ~600 KB each, every batch its own letter.
+      const values = (batch: number) =>
+        Array.from({ length: 4 }, (_, i) => `b${batch}-r${i}-${String.fromCharCode(97 + batch).repeat(150_000)}`);
+      for (let batch = 0; batch < 16; batch++) {
+        const records = values(batch).map((value) => ({ value: utf8(value) }));
+        await client.request(produceCodec, 7, produceRequest('recycled', encodeRecordBatch({ records })));
+      }
+      const fetchFrom = (offset: number) => fetchRequest('recycled', offset, { maxBytes: 5_000_000 }, 5_000_000);
+      for (let round = 0; round < 2; round++) {
+        // The client stops reading: the first answer (~4.8 MB) outgrows the socket buffers and waits in the
+        // broker's write queue while the second fetch reads other batches, into recycled buffers if any.
+        client.raw.socket.pause();
+        client.send(fetchCodec, 11, fetchFrom(0));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        client.send(fetchCodec, 11, fetchFrom(32));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        client.raw.socket.resume();
+        for (const first of [0, 8]) {
+          const reader = new KafkaReader(await client.raw.next());
+          decodeResponseHeader(reader, false);
+          const partition = fetchCodec.decodeResponse(reader, 11).responses[0]?.partitions[0] as FetchPartitionResponse;
+          const bytes = Buffer.concat(partition.recordChunks ?? [partition.records ?? new Uint8Array(0)]);
+          const served = decodeRecordBatches(bytes).flatMap((b) => b.records.map((r) => text(r.value)));
+          expect(served).toEqual(Array.from({ length: 8 }, (_, i) => values(first + i)).flat());
+        }
+      }
+    } finally {
+      client.close();
+    }
   });
 
   it('stores a batch with offsetDeltas other than 0 … n-1 as messages at consecutive offsets', async () => {

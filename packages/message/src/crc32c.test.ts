@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c } from './crc32c.js';
+import { crc32c, crc32cCombine } from './crc32c.js';
 
 // Bit-at-a-time CRC32C (reflected polynomial 0x82F63B78), slow but obviously right.
 function reference(bytes: Uint8Array, initial = 0): number {
@@ -57,5 +57,34 @@ describe('crc32c', () => {
         expect(crc32c(bytes, initial)).toBe(reference(bytes, initial));
       }),
     );
+  });
+});
+
+describe('crc32cCombine', () => {
+  it('gives the CRC of the concatenation for any split of random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 3000 }), (a, b) => {
+        const whole = new Uint8Array(a.length + b.length);
+        whole.set(a);
+        whole.set(b, a.length);
+        expect(crc32cCombine(crc32c(a), crc32c(b), b.length)).toBe(crc32c(whole));
+      }),
+    );
+  });
+
+  it('matches a direct CRC over a megabyte, and is associative for lengths beyond 2^32 bytes', () => {
+    const head = Buffer.from('123456789');
+    const tail = Buffer.alloc(1 << 20, 0xa5);
+    expect(crc32cCombine(crc32c(head), crc32c(tail), tail.length)).toBe(crc32c(Buffer.concat([head, tail])));
+    // (A‖B)‖C = A‖(B‖C), with B and C longer than any buffer: only the lengths enter the algebra.
+    const [a, b, c] = [0x12345678, 0x9abcdef0, 0x0fedcba9];
+    const lb = 3 * 2 ** 32 + 7;
+    const lc = 2 ** 33 + 1;
+    expect(crc32cCombine(crc32cCombine(a, b, lb), c, lc)).toBe(crc32cCombine(a, crc32cCombine(b, c, lc), lb + lc));
+  });
+
+  it('returns the first CRC for an empty second part and refuses a negative length', () => {
+    expect(crc32cCombine(0xe3069283, 0, 0)).toBe(0xe3069283);
+    expect(() => crc32cCombine(1, 2, -1)).toThrow(RangeError);
   });
 });

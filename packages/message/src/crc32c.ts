@@ -36,3 +36,58 @@ export function crc32cOfRange(bytes: Uint8Array, start: number, end: number, ini
   for (let i = start; i < end; i++) crc = (TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   return ~crc >>> 0;
 }
+
+// CRC combination works in GF(2) polynomials modulo the (reflected) Castagnoli polynomial: appending
+// n zero bytes to a message multiplies its CRC register by x^(8n), so crc(A‖B) = crc(A)·x^(8|B|) ⊕ crc(B).
+const POLY = 0x82f63b78;
+
+/** a·b modulo the polynomial, both reflected (bit 31 is x^0). */
+function multiplyModPoly(a: number, b: number): number {
+  let product = 0;
+  let m = 0x80000000;
+  let factor = b;
+  for (;;) {
+    if ((a & m) !== 0) {
+      product ^= factor;
+      if ((a & (m - 1)) === 0) break;
+    }
+    m >>>= 1;
+    factor = factor & 1 ? (factor >>> 1) ^ POLY : factor >>> 1;
+  }
+  return product >>> 0;
+}
+
+// X_POWERS[k] = x^(2^k) mod P: squaring the previous one; 3 + 53 of them cover any safe-integer length.
+const X_POWERS = (() => {
+  const powers = new Array<number>(56);
+  let p = 0x40000000; // x^1
+  for (let k = 0; k < powers.length; k++) {
+    powers[k] = p;
+    p = multiplyModPoly(p, p);
+  }
+  return powers;
+})();
+
+/** x^(8·bytes) mod P, from the binary digits of the length. */
+function xPowerOfBytes(bytes: number): number {
+  let power = 0x80000000; // x^0
+  let k = 3; // 8 = 2^3
+  let n = bytes;
+  while (n > 0) {
+    if (n % 2 === 1) power = multiplyModPoly(X_POWERS[k] as number, power);
+    n = Math.floor(n / 2);
+    k++;
+  }
+  return power;
+}
+
+/**
+ * The CRC32C of `A‖B` from `crc32c(A)`, `crc32c(B)` and B's length, in O(log length) without touching
+ * the bytes: a front that has already checked a checksum over most of a payload can hand the store the
+ * whole payload's CRC instead of making it read the bytes a second time.
+ */
+export function crc32cCombine(crcA: number, crcB: number, lengthB: number): number {
+  if (!Number.isSafeInteger(lengthB) || lengthB < 0) throw new RangeError(`lengthB must be a length, got ${lengthB}`);
+  if (lengthB === 0) return crcA >>> 0;
+  return (multiplyModPoly(xPowerOfBytes(lengthB), crcA >>> 0) ^ crcB) >>> 0;
+}

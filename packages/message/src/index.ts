@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 export { type Clock, type ScheduledTask, systemClock } from './clock.js';
-export { crc32c, crc32cOfRange } from './crc32c.js';
+export { crc32c, crc32cCombine, crc32cOfRange } from './crc32c.js';
 export { EDDY_ERROR_CODES, EddyError, type EddyErrorCode } from './errors.js';
 export { DEFAULT_MESSAGE_LIMITS, type MessageLimits, validateMessage } from './limits.js';
 export { createJsonLogger, type Logger, silentLogger } from './logger.js';

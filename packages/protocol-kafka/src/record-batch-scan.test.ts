@@ -69,6 +69,8 @@ function expectedScan(bytes: Uint8Array, tagHeader: string | undefined = TAG): R
     keys: keys.some((k) => k !== undefined) ? keys : undefined,
     binaryKeys: batch.records.some((r) => r.key !== null && strictText(r.key) === undefined),
     tags: tags.some((t) => t !== undefined) ? tags : undefined,
+    // Computed the long way, over every byte: the scan derives it from the batch's own CRC.
+    checksum: crc32c(bytes),
   };
 }
 

@@ -1,3 +1,4 @@
+import { crc32cCombine, crc32cOfRange } from '@eddy/message';
 import { compressionOf, DEFAULT_MAX_DECOMPRESSED_BYTES, decompressRecords } from './compression.js';
 import {
   checkBatchCrc,
@@ -34,6 +35,11 @@ export interface RecordBatchScan extends RecordBatchHeader {
    * was asked for).
    */
   readonly tags: (string | undefined)[] | undefined;
+  /**
+   * CRC32C of the whole batch as given (`baseOffset` included), derived from the batch's own CRC once
+   * that is checked, without a second pass over the bytes: what a store needs to checksum the batch.
+   */
+  readonly checksum: number;
 }
 
 /** Options of {@link scanRecordBatch}. */
@@ -161,6 +167,8 @@ export function scanRecordBatch(bytes: Uint8Array, options: ScanRecordBatchOptio
   }
   checkBatchCrc(bytes, 0, bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The batch CRC covers attributes (byte 21) to the end; the 21 bytes before it are added in front.
+  const checksum = crc32cCombine(crc32cOfRange(bytes, 0, 21), view.getUint32(17), bytes.length - 21);
   // Offsets past baseOffset int64, batchLength int32, partitionLeaderEpoch int32, magic int8, crc uint32.
   const attributes = view.getInt16(21);
   const lastOffsetDelta = view.getInt32(23);
@@ -253,5 +261,6 @@ export function scanRecordBatch(bytes: Uint8Array, options: ScanRecordBatchOptio
     keys,
     binaryKeys,
     tags,
+    checksum,
   };
 }

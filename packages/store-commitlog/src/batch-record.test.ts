@@ -1,3 +1,4 @@
+import { crc32c } from '@eddy/message';
 import { describe, expect, it } from 'vitest';
 import { type BatchRecordFields, batchRecordSize, decodeBatchRecord, encodeBatchRecordInto } from './batch-record.js';
 
@@ -31,6 +32,21 @@ describe('batch record', () => {
     expect([...payload]).toEqual([1, 2, 3, 4, 5]);
     expect(tagCodes[1]).toBe(0);
     expect(tagCodes[0]).not.toBe(0);
+  });
+
+  it('writes the same bytes when given the payload checksum (combined, not recomputed), with and without tags', () => {
+    const payload = new Uint8Array(3000).map((_, i) => (i * 31) & 0xff);
+    for (const value of [
+      { ...fields, payload },
+      { ...fields, payload, tags: undefined, keys: undefined },
+    ]) {
+      const withKnown = encoded({ ...value, payloadChecksum: crc32c(payload) });
+      expect(withKnown.equals(encoded(value))).toBe(true);
+      expect(decodeBatchRecord(withKnown, 2).ok).toBe(true);
+    }
+    // A wrong checksum is written as given, and the record then fails its check on read.
+    const lying = encoded({ ...fields, payload, payloadChecksum: (crc32c(payload) ^ 1) >>> 0 });
+    expect(decodeBatchRecord(lying, 2)).toMatchObject({ ok: false, fault: 'checksum' });
   });
 
   it('omits tags and keys when there are none', () => {

@@ -1,4 +1,4 @@
-import { crc32c, crc32cOfRange, EddyError, type RecordFault, tagCode } from '@eddy/message';
+import { crc32c, crc32cCombine, crc32cOfRange, EddyError, type RecordFault, tagCode } from '@eddy/message';
 
 /**
  * The batch record: a front's encoded batch (`EncodedBatch` of `@eddy/store`) as one CommitLog entry
@@ -46,6 +46,8 @@ export interface BatchRecordFields {
   readonly tags: readonly (string | undefined)[] | undefined;
   readonly keys: readonly (readonly string[] | undefined)[] | undefined;
   readonly payload: Uint8Array;
+  /** CRC32C of `payload` when known: the record's CRC is then combined from it, not computed over the payload. */
+  readonly payloadChecksum?: number | undefined;
 }
 
 const stringBytes = (value: string): number => 2 + Buffer.byteLength(value, 'utf8');
@@ -110,11 +112,21 @@ export function encodeBatchRecordInto(target: Buffer, position: number, fields: 
       if (list !== undefined) for (const key of list) cursor = writeString(target, cursor, key);
     }
   }
+  const payloadStart = cursor;
   target.set(fields.payload, cursor);
   cursor += fields.payload.byteLength;
   const size = cursor - position;
   target.writeUInt32BE(size, position);
-  target.writeUInt32BE(checksum(target, position, size), position + 8);
+  const known = fields.payloadChecksum;
+  const crc =
+    known === undefined
+      ? checksum(target, position, size)
+      : crc32cCombine(
+          crc32c(target.subarray(position + 12, payloadStart), crc32cOfRange(target, position, position + 8)),
+          known,
+          fields.payload.byteLength,
+        );
+  target.writeUInt32BE(crc, position + 8);
   return cursor;
 }
 

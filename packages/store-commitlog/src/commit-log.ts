@@ -232,11 +232,13 @@ export class CommitLog {
   }
 
   /**
-   * Reads `length` bytes at `position`, which must lie within one segment and below the write position.
+   * Reads `length` bytes at `position`, which must lie within one segment and below the write position,
+   * into a new buffer, or into the start of `into` (at least `length` bytes) when given; returns exactly
+   * the bytes read.
    *
    * @throws `CORRUPT_DATA` when the segment is shorter than the log says.
    */
-  read(position: number, length: number): Buffer {
+  read(position: number, length: number, into?: Uint8Array): Buffer {
     const segmentStart = this.segmentStartOf(position);
     if (
       position < this.minPosition ||
@@ -251,7 +253,10 @@ export class CommitLog {
     }
     const active = this.#active;
     const path = active?.start === segmentStart ? active.path : this.segmentPath(segmentStart);
-    const target = Buffer.allocUnsafe(length);
+    if (into !== undefined && into.byteLength < length) {
+      throw new EddyError('INVALID_ARGUMENT', `a read of ${length} bytes was given a ${into.byteLength}-byte buffer`);
+    }
+    const target = into === undefined ? Buffer.allocUnsafe(length) : Buffer.from(into.buffer, into.byteOffset, length);
     const handle = active?.start === segmentStart ? active.lease.handle : this.#handles.get(path);
     let done = 0;
     while (done < length) {

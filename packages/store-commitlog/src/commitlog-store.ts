@@ -780,6 +780,7 @@ export class CommitLogStore implements MessageStore, EncodedBatchStore {
             tags: encoded.tags,
             keys: encoded.keys,
             payload: encoded.bytes,
+            payloadChecksum: encoded.checksum,
           });
           continue;
         }
@@ -956,7 +957,13 @@ export class CommitLogStore implements MessageStore, EncodedBatchStore {
     return messages;
   }
 
-  #readCommitLog(queue: ConsumeQueue, offset: number, position: number, length: number): Buffer {
+  #readCommitLog(
+    queue: ConsumeQueue,
+    offset: number,
+    position: number,
+    length: number,
+    into?: (size: number) => Uint8Array,
+  ): Buffer {
     if (position < this.#commitLog.minPosition) {
       throw new EddyError(
         'CORRUPT_DATA',
@@ -964,7 +971,7 @@ export class CommitLogStore implements MessageStore, EncodedBatchStore {
         { details: { topic: queue.topic, queueId: queue.queueId, offset, position } },
       );
     }
-    return this.#commitLog.read(position, length);
+    return this.#commitLog.read(position, length, into?.(length));
   }
 
   /** Decodes and checks one record against the ConsumeQueue entry that led to it. */
@@ -1002,8 +1009,14 @@ export class CommitLogStore implements MessageStore, EncodedBatchStore {
    * Reads and checks the batch record at `position` (`size` bytes, as the ConsumeQueue entry of
    * `queue`'s `offset` says); its payload is a view into a fresh buffer.
    */
-  #readBatchRecord(queue: ConsumeQueue, offset: number, position: number, size: number): BatchRecord {
-    const bytes = this.#readCommitLog(queue, offset, position, size);
+  #readBatchRecord(
+    queue: ConsumeQueue,
+    offset: number,
+    position: number,
+    size: number,
+    into?: (size: number) => Uint8Array,
+  ): BatchRecord {
+    const bytes = this.#readCommitLog(queue, offset, position, size, into);
     const decoded = decodeBatchRecord(bytes, 0, this.#options.verifyChecksumOnRead);
     if (!decoded.ok) {
       throw this.#corruptAt(position, decoded.error.message, { cause: decoded.error, fault: decoded.fault });
@@ -1129,7 +1142,7 @@ export class CommitLogStore implements MessageStore, EncodedBatchStore {
           continue;
         }
         if (!flushRun()) break read;
-        const batch = this.#readBatchRecord(queue, next + i, position, size);
+        const batch = this.#readBatchRecord(queue, next + i, position, size, options.allocate);
         if (batch.baseOffset + member - 1 !== next + i) {
           throw this.#corruptAt(
             position,

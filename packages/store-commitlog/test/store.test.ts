@@ -74,6 +74,33 @@ describe('CommitLog store', () => {
       }
     });
 
+    it('reads each batch record into the buffer allocate gives, the payload a view into it', async () => {
+      const store = await open({ batchDecoders: [conformanceBatchDecoder] });
+      try {
+        const batch = jsonBatch([{ body: 'in-lent-buffer' }]);
+        await store.appendEncoded('lend', 0, batch);
+        const lent: Uint8Array[] = [];
+        const read = await store.readEncoded('lend', 0, 0, {
+          allocate: (size) => {
+            const buffer = new Uint8Array(size + 100);
+            lent.push(buffer);
+            return buffer;
+          },
+        });
+        expect(lent).toHaveLength(1);
+        const entry = read.status === 'ok' ? read.entries[0] : undefined;
+        if (entry?.kind !== 'batch') throw new Error('no batch');
+        expect(entry.bytes.buffer).toBe((lent[0] as Uint8Array).buffer);
+        expect(Buffer.from(entry.bytes).equals(Buffer.from(batch.bytes))).toBe(true);
+        // A lent buffer that is too small is a caller's bug, refused before reading.
+        await expect(
+          store.readEncoded('lend', 0, 0, { allocate: (size) => new Uint8Array(size - 1) }),
+        ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('reports a damaged batch record as CORRUPT_DATA naming the file when it is read', async () => {
       const store = await open({ batchDecoders: [conformanceBatchDecoder] });
       await store.append('dmg', 0, messages('dmg', 1, 'first'));

@@ -1,4 +1,4 @@
-import { EddyError, type StoredMessage } from '@eddy/message';
+import { crc32c, EddyError, type StoredMessage } from '@eddy/message';
 import {
   type DecodedRecord,
   type EncodedBatch,
@@ -152,6 +152,51 @@ export function describeEncodedBatches(harness: StoreHarness): void {
       expect(ok(await store.readEncoded('raw', 1, 7)).entries).toEqual([]);
       expect(await store.readEncoded('raw', 1, 8)).toMatchObject({ status: 'offset-out-of-range', maxOffset: 7 });
       expect(await store.readEncoded('raw', 2, 0)).toEqual({ status: 'unknown-queue' });
+    });
+
+    it('a batch given with its checksum reads back as the same bytes and records as one without', async () => {
+      const store = batching(context.store);
+      const batch = jsonBatch(records('sum', 3, () => ({ tag: 'T' })));
+      await store.appendEncoded('summed', 0, { ...batch, checksum: crc32c(batch.bytes) });
+      await store.appendEncoded('summed', 0, batch);
+      const all = ok(await store.readEncoded('summed', 0, 0));
+      expect(all.entries).toHaveLength(2);
+      for (const entry of all.entries) {
+        if (entry.kind !== 'batch') throw new Error('no batch');
+        expect(Buffer.from(entry.bytes).equals(Buffer.from(batch.bytes))).toBe(true);
+      }
+      const read = await store.read('summed', 0, 0);
+      if (read.status !== 'ok') throw new Error(read.status);
+      const once = bodies(read.messages.slice(0, 3));
+      expect(bodies(read.messages)).toEqual([...once, ...once]);
+      expect(read.messages.map((message) => message.tag)).toEqual(['T', 'T', 'T', 'T', 'T', 'T']);
+    });
+
+    it('readEncoded may read into buffers from allocate, and keeps no reference to them', async () => {
+      const store = batching(context.store);
+      const first = jsonBatch(records('lent', 2));
+      const second = jsonBatch(records('more', 3));
+      await store.appendEncoded('lent', 0, first);
+      await store.appendEncoded('lent', 0, second);
+      const handedOut: Uint8Array[] = [];
+      const allocate = (size: number): Uint8Array => {
+        const buffer = new Uint8Array(size + 7); // larger than asked, as a pool's size classes are
+        handedOut.push(buffer);
+        return buffer;
+      };
+      const read = ok(await store.readEncoded('lent', 0, 0, { allocate }));
+      const bytes = read.entries.map((entry) => (entry.kind === 'batch' ? Buffer.from(entry.bytes) : undefined));
+      expect(bytes).toEqual([Buffer.from(first.bytes), Buffer.from(second.bytes)]);
+      // The caller recycles what it was lent: later reads are not affected.
+      for (const buffer of handedOut) buffer.fill(0xff);
+      const again = ok(await store.readEncoded('lent', 0, 0));
+      expect(again.entries.map((entry) => (entry.kind === 'batch' ? Buffer.from(entry.bytes) : undefined))).toEqual([
+        Buffer.from(first.bytes),
+        Buffer.from(second.bytes),
+      ]);
+      const messages = await store.read('lent', 0, 0);
+      if (messages.status !== 'ok') throw new Error(messages.status);
+      expect(bodies(messages.messages)).toEqual(['lent-0', 'lent-1', 'more-0', 'more-1', 'more-2']);
     });
 
     it('readEncoded returns whole entries within maxBytes, and the first one whatever its size', async () => {

@@ -21,6 +21,13 @@ export interface EncodedBatch {
   readonly tags?: readonly (string | undefined)[];
   /** Each record's keys, in order, for `findByKey`; omitted when no record has keys. */
   readonly keys?: readonly (readonly string[] | undefined)[];
+  /**
+   * CRC32C of `bytes` (as `crc32c` of `@eddy/message` computes it), when the front already knows it,
+   * typically derived from the encoding's own checksum it has just verified. A store that checksums
+   * what it writes may combine it instead of reading the bytes again; a wrong value makes the stored
+   * entry fail its checksum when read, so only give one computed from these very bytes.
+   */
+  readonly checksum?: number;
 }
 
 /** One record of an encoded batch as a message: everything but what the store assigns. */
@@ -59,6 +66,14 @@ export type StoredEntry =
 export interface ReadEncodedOptions {
   /** Most bytes to return (whole entries; the first is returned whatever its size). Default 4 MiB. */
   readonly maxBytes?: number;
+  /**
+   * Where an engine that reads batches from files reads each one: called with the bytes it needs, it
+   * returns a buffer of at least that many, and the batch's `bytes` become a view into it. The store
+   * keeps no reference to it, so a caller may recycle the buffers it hands out once it is done with
+   * the entries (a server, once the response is written), sparing a fresh allocation per read. An
+   * engine that holds batches in memory may ignore it.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
 }
 
 /** The outcome of {@link EncodedBatchStore.readEncoded}. */

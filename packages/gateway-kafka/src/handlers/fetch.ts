@@ -118,7 +118,22 @@ async function readEntries(
   maxBytes: number,
   context: KafkaHandlerContext,
 ): Promise<ReadRecords> {
-  const read = await store.readEncoded(topic, partition, offset, { maxBytes });
+  const { readBuffers, onResponseWritten } = context;
+  // Batches are read into pooled buffers that return to the pool once the response is on the socket.
+  const allocate =
+    readBuffers === undefined || onResponseWritten === undefined
+      ? undefined
+      : (size: number): Uint8Array => {
+          const buffer = readBuffers.take(size);
+          onResponseWritten(() => readBuffers.give(buffer));
+          return buffer;
+        };
+  const read = await store.readEncoded(
+    topic,
+    partition,
+    offset,
+    allocate === undefined ? { maxBytes } : { maxBytes, allocate },
+  );
   const pieces: Uint8Array[] = [];
   let size = 0;
   let at = offset;
@@ -162,7 +177,7 @@ async function readEntries(
       break;
     }
     flushMessages();
-    // readEncoded hands out a fresh copy each read: patching it in place is safe.
+    // readEncoded hands out its own copy (fresh, or in a buffer lent to this response): patching it in place is safe.
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     view.setBigInt64(0, BigInt(entry.baseOffset));
     view.setInt32(LEADER_EPOCH_AT, 0);

@@ -84,6 +84,7 @@ function encodedBatchOf(bytes: Uint8Array, scan: RecordBatchScan): EncodedBatch 
     count,
     ...(keys === undefined ? {} : { keys: keys.map((key) => (key === undefined ? undefined : [key])) }),
     ...(tags === undefined ? {} : { tags }),
+    checksum: scan.checksum,
   };
 }
 
