@@ -135,7 +135,7 @@ elif mode == 'lat-produce':
         p.poll(0)
         time.sleep(0.001)
     left = p.flush(30)
-    print(json.dumps({'sent': sent, 'err': state['err'], 'first': state['first'], 'left': left, 'cpu': cpu()}))
+    print(json.dumps({'sent': sent, 'failures': state['err'], 'firstFailure': state['first'], 'left': left}))
 elif mode == 'lat-consume':
     # Reads from the end until n stamped messages came or the deadline passed; latency = arrival - stamp
     # for those stamped at or after measure_from. Prints 'ready' once it has its first fetch answered.
@@ -162,7 +162,7 @@ elif mode == 'lat-consume':
             got += 1
             if stamp >= measure_from: lat.append(now - stamp)
     c.close()
-    print(json.dumps({'received': got, 'lat': lat, 'cpu': cpu()}))
+    print(json.dumps({'received': got, 'latencies': lat}))
 else:
     client_errors = []
     c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'bench-' + topic, 'enable.auto.commit': False,
@@ -578,56 +578,69 @@ function startChild(command: string, args: string[]) {
   return { ready, exited, result };
 }
 
+/** Times of one latency measurement (CLOCK_MONOTONIC ms) and the stamped messages it expects. */
+interface LatencyWindow {
+  readonly start: number;
+  readonly measureFrom: number;
+  readonly end: number;
+  readonly expected: number;
+}
+
 /**
- * kafkajs end to end: a kafkajs producer and a kafkajs group consumer, each in its own process
- * (bench/kafkajs-latency-client.ts, with CLIENT_NODE_FLAGS); the producer sends what is due every
- * millisecond at LATENCY_RATE, each value stamped when made; the consumer takes arrival − stamp.
+ * One end-to-end latency measurement with client processes: creates the topic, starts the consumer and
+ * waits until it prints `ready`, then runs the producer, which sends at LATENCY_RATE from `start` to
+ * `end`. Each process prints a JSON line at its end: the producer `{ sent, failures, firstFailure }`,
+ * the consumer `{ received, latencies }` (arrival − stamp of the values stamped from `measureFrom`).
  */
-async function kafkajsLatency(broker: BrokerChild, topic: string, size: number): Promise<Latency> {
+async function steadyLatency(
+  client: string,
+  broker: BrokerChild,
+  topic: string,
+  leadMs: number,
+  consumerCommand: (window: LatencyWindow) => [string, string[]],
+  producerCommand: (window: LatencyWindow) => [string, string[]],
+): Promise<Latency> {
   const creator = kafkaClient(broker, 'bench-latency').producer({ allowAutoTopicCreation: true });
   await creator.connect();
   await creator.send({ topic, messages: [{ value: Buffer.alloc(16) }] }); // creates the topic
   await creator.disconnect();
-  const client = (args: string[]) =>
-    startChild(process.execPath, [...CLIENT_NODE_FLAGS, '--import', 'tsx', LATENCY_CLIENT, ...args]);
-  // Both processes need a few seconds to load and join before the producer's start time.
-  const start = monotonicMs() + 8000;
+  const start = monotonicMs() + leadMs;
   const measureFrom = start + LATENCY_WARMUP_SECONDS * 1000;
   const end = measureFrom + LATENCY_SECONDS * 1000;
-  const expected = Math.floor(((end - start) / 1000) * LATENCY_RATE);
-  const consumer = client([
-    'consume',
-    broker.bootstrap,
-    topic,
-    String(expected),
-    String(measureFrom),
-    String(end + 2500),
-  ]);
+  const window = { start, measureFrom, end, expected: Math.floor(((end - start) / 1000) * LATENCY_RATE) };
+  const consumer = startChild(...consumerCommand(window));
   await Promise.race([consumer.ready, consumer.exited]);
-  if (monotonicMs() > start - 2500) throw new Error('the kafkajs consumer took too long to join');
+  if (monotonicMs() > start - 1000) throw new Error(`the ${client} consumer was not ready in time`);
   const cpuBefore = broker.cpu();
-  const producer = client([
-    'produce',
-    broker.bootstrap,
-    topic,
-    String(size),
-    String(LATENCY_RATE),
-    String(start),
-    String(end),
-  ]);
-  const produced = await producer.result<{ sent: number; failures: number; firstFailure: string | null }>(
-    'kafkajs producer',
-  );
-  const consumed = await consumer.result<{ received: number; latencies: number[] }>('kafkajs consumer');
+  const produced = await startChild(...producerCommand(window)).result<{
+    sent: number;
+    failures: number;
+    firstFailure: string | null;
+  }>(`${client} producer`);
+  const consumed = await consumer.result<{ received: number; latencies: number[] }>(`${client} consumer`);
   const brokerCpu = broker.cpu() - cpuBefore;
   if (produced.failures > 0) throw new Error(`${produced.failures} sends failed: ${produced.firstFailure}`);
-  return latencyOf(
+  return latencyOf(client, consumed.latencies, produced.sent, consumed.received, (end - start) / 1000, brokerCpu);
+}
+
+/**
+ * kafkajs end to end: a kafkajs producer and a kafkajs group consumer, each in its own process
+ * (bench/kafkajs-latency-client.ts, with CLIENT_NODE_FLAGS); the producer sends what is due every
+ * millisecond, each value stamped when made. Both need a few seconds to load and join.
+ */
+function kafkajsLatency(broker: BrokerChild, topic: string, size: number): Promise<Latency> {
+  const node = (args: string[]): [string, string[]] => [
+    process.execPath,
+    [...CLIENT_NODE_FLAGS, '--import', 'tsx', LATENCY_CLIENT, ...args],
+  ];
+  return steadyLatency(
     'kafkajs 2.2.4',
-    consumed.latencies,
-    produced.sent,
-    consumed.received,
-    (end - start) / 1000,
-    brokerCpu,
+    broker,
+    topic,
+    8000,
+    (w) => node(['consume', broker.bootstrap, topic, String(w.expected), String(w.measureFrom), String(w.end + 2500)]),
+    (w) =>
+      node(['produce', broker.bootstrap, topic, String(size), String(LATENCY_RATE), String(w.start), String(w.end)]),
   );
 }
 
@@ -635,49 +648,26 @@ async function kafkajsLatency(broker: BrokerChild, topic: string, size: number):
  * The same measurement with librdkafka (confluent-kafka) producer and consumer processes, linger.ms 0:
  * the broker's share of the latency when the clients themselves do not stall.
  */
-async function librdkafkaLatency(script: string, broker: BrokerChild, topic: string, size: number): Promise<Latency> {
-  const creator = kafkaClient(broker, 'bench-latency-rd').producer({ allowAutoTopicCreation: true });
-  await creator.connect();
-  await creator.send({ topic, messages: [{ value: Buffer.alloc(16) }] }); // creates the topic
-  await creator.disconnect();
-  const start = monotonicMs() + 4000;
-  const measureFrom = start + LATENCY_WARMUP_SECONDS * 1000;
-  const end = measureFrom + LATENCY_SECONDS * 1000;
-  const expected = Math.floor(((end - start) / 1000) * LATENCY_RATE);
-  const consumer = startChild(PYTHON, [
-    script,
-    'lat-consume',
-    broker.bootstrap,
-    topic,
-    String(expected),
-    String(measureFrom),
-    String(end + 2500),
-  ]);
-  await Promise.race([consumer.ready, consumer.exited]);
-  const cpuBefore = broker.cpu();
-  const args = [
-    'lat-produce',
-    broker.bootstrap,
-    topic,
-    '0',
-    String(size),
-    String(LATENCY_RATE),
-    String(start),
-    String(end),
-  ];
-  const produced = await startChild(PYTHON, [script, ...args]).result<{ sent: number; err: number; first: string }>(
-    'python producer',
-  );
-  const consumed = await consumer.result<{ received: number; lat: number[] }>('python consumer');
-  const brokerCpu = broker.cpu() - cpuBefore;
-  if (produced.err > 0) throw new Error(`${produced.err} deliveries failed: ${produced.first}`);
-  return latencyOf(
+function librdkafkaLatency(script: string, broker: BrokerChild, topic: string, size: number): Promise<Latency> {
+  const python = (args: string[]): [string, string[]] => [PYTHON, [script, ...args]];
+  return steadyLatency(
     'librdkafka (confluent-kafka)',
-    consumed.lat,
-    produced.sent,
-    consumed.received,
-    (end - start) / 1000,
-    brokerCpu,
+    broker,
+    topic,
+    4000,
+    (w) =>
+      python(['lat-consume', broker.bootstrap, topic, String(w.expected), String(w.measureFrom), String(w.end + 2500)]),
+    (w) =>
+      python([
+        'lat-produce',
+        broker.bootstrap,
+        topic,
+        '0',
+        String(size),
+        String(LATENCY_RATE),
+        String(w.start),
+        String(w.end),
+      ]),
   );
 }
 

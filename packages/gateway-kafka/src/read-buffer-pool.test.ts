@@ -26,4 +26,13 @@ describe('ReadBufferPool', () => {
     pool.give(new Uint8Array(1000)); // not a size class
     expect(pool.pooledBytes).toBe(256 * 1024);
   });
+
+  it('gives reads under 32 KiB a buffer of their own size, never a pooled one', () => {
+    const pool = new ReadBufferPool();
+    pool.give(pool.take(40 * 1024));
+    const small = pool.take(100);
+    expect(small.byteLength).toBe(100);
+    pool.give(small);
+    expect(pool.pooledBytes).toBe(64 * 1024);
+  });
 });

@@ -43,10 +43,7 @@ describe('crc32c', () => {
   it('continues from a previous CRC: crc32c(b, crc32c(a)) === crc32c(a + b) (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }), (a, b) => {
-        const whole = new Uint8Array(a.length + b.length);
-        whole.set(a);
-        whole.set(b, a.length);
-        expect(crc32c(b, crc32c(a))).toBe(crc32c(whole));
+        expect(crc32c(b, crc32c(a))).toBe(crc32c(Buffer.concat([a, b])));
       }),
     );
   });
@@ -64,10 +61,7 @@ describe('crc32cCombine', () => {
   it('gives the CRC of the concatenation for any split of random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 3000 }), (a, b) => {
-        const whole = new Uint8Array(a.length + b.length);
-        whole.set(a);
-        whole.set(b, a.length);
-        expect(crc32cCombine(crc32c(a), crc32c(b), b.length)).toBe(crc32c(whole));
+        expect(crc32cCombine(crc32c(a), crc32c(b), b.length)).toBe(crc32c(Buffer.concat([a, b])));
       }),
     );
   });
