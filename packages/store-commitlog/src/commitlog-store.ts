@@ -1007,7 +1007,7 @@ export class CommitLogStore implements MessageStore, EncodedBatchStore {
 
   /**
    * Reads and checks the batch record at `position` (`size` bytes, as the ConsumeQueue entry of
-   * `queue`'s `offset` says); its payload is a view into a fresh buffer.
+   * `queue`'s `offset` says); its payload is a view into a fresh buffer, or into the one `into` gives.
    */
   #readBatchRecord(
     queue: ConsumeQueue,
